@@ -1,0 +1,6 @@
+package dev.pylon.gateway.cli;
+
+public final class PylonCli {
+  public static void main(String[] args) {
+  }
+}

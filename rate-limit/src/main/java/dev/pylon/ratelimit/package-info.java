@@ -1,0 +1,2 @@
+/** Placeholder package; populated by later issues. */
+package dev.pylon.ratelimit;

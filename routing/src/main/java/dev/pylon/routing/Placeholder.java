@@ -1,0 +1,1 @@
+package dev.pylon.routing; public final class Placeholder {}

@@ -1,0 +1,1 @@
+package dev.pylon.xds; public final class Placeholder {}
