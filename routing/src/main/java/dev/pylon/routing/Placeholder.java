@@ -1,1 +1,0 @@
-package dev.pylon.routing; public final class Placeholder {}

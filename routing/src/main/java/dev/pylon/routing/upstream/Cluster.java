@@ -1,0 +1,77 @@
+package dev.pylon.routing.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * An upstream cluster with its current endpoints (Envoy {@code Cluster} + {@code ClusterLoadAssignment}). Immutable: a
+ * change of endpoints makes a new {@code Cluster}, with fresh load-balancer state.
+ */
+public final class Cluster {
+
+  private final String name;
+  private final Duration connectTimeout;
+  private final LbPolicy lbPolicy;
+  private final List<Endpoint> endpoints;
+  private final LoadBalancer loadBalancer;
+
+  public Cluster(String name, Duration connectTimeout, LbPolicy lbPolicy, List<Endpoint> endpoints) {
+    this.name = requireNonNull(name, "name");
+    this.connectTimeout = requireNonNull(connectTimeout, "connectTimeout");
+    this.lbPolicy = requireNonNull(lbPolicy, "lbPolicy");
+    this.endpoints = List.copyOf(endpoints);
+    this.loadBalancer =
+        switch (lbPolicy) {
+          case ROUND_ROBIN -> new RoundRobinLoadBalancer(this.endpoints);
+        };
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** How long to wait for a TCP connection to an endpoint. */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  public LbPolicy lbPolicy() {
+    return lbPolicy;
+  }
+
+  /** The healthy endpoints. */
+  public List<Endpoint> endpoints() {
+    return endpoints;
+  }
+
+  /** The load balancer over {@link #endpoints()}. */
+  public LoadBalancer loadBalancer() {
+    return loadBalancer;
+  }
+
+  /** The same cluster with other endpoints (and a fresh load balancer). */
+  public Cluster withEndpoints(List<Endpoint> newEndpoints) {
+    return new Cluster(name, connectTimeout, lbPolicy, newEndpoints);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Cluster c
+        && c.name.equals(name)
+        && c.connectTimeout.equals(connectTimeout)
+        && c.lbPolicy == lbPolicy
+        && c.endpoints.equals(endpoints);
+  }
+
+  @Override
+  public int hashCode() {
+    return name.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Cluster[" + name + ", " + endpoints + "]";
+  }
+}
