@@ -37,7 +37,7 @@ public record HeaderMatcher(
       if (treatMissingAsEmpty && value != null) {
         actual = "";
       } else if (value == null) {
-        return invert != presentMatch;
+        return invert == presentMatch;
       } else {
         return false;
       }
