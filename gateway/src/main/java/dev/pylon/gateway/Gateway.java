@@ -1,0 +1,307 @@
+package dev.pylon.gateway;
+
+import dev.pylon.gateway.admin.AdminServer;
+import dev.pylon.gateway.metrics.RequestMetrics;
+import dev.pylon.xds.client.GatewaySnapshot;
+import dev.pylon.xds.client.ListenerConfig;
+import dev.pylon.xds.client.XdsClient;
+import dev.pylon.xds.client.XdsClientConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane: receives {@link GatewaySnapshot}s (from its xDS client, or directly in tests), publishes each with
+ * one reference swap and opens, keeps or closes traffic listeners to match. Route, cluster and endpoint changes never
+ * touch a listener, so accepted connections survive them; only a removed or re-bound listener drains.
+ */
+public final class Gateway {
+
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final GatewayConfig config;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final AtomicReference<GatewaySnapshot> current = new AtomicReference<>(GatewaySnapshot.EMPTY);
+  private final List<ProxyVerticle> verticles = new ArrayList<>();
+  // Listener changes are applied one snapshot at a time, on this context.
+  private final Context control;
+  private final Map<String, Bound> bound = new ConcurrentHashMap<>();
+  private final Counter snapshotsApplied;
+  private final Counter bindFailures;
+  private Future<Void> applying = Future.succeededFuture();
+  private volatile boolean ready;
+  private volatile boolean stopping;
+  private AdminServer admin;
+  private XdsClient xds;
+
+  private Gateway(GatewayConfig config) {
+    this.config = config;
+    this.vertx =
+        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.concurrency()).setPreferNativeTransport(true));
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.control = vertx.getOrCreateContext();
+    new JvmMemoryMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    snapshotsApplied =
+        Counter.builder("pylon_snapshots_applied_total")
+            .description("Configuration snapshots published to the data plane")
+            .register(registry);
+    bindFailures =
+        Counter.builder("pylon_listener_bind_failures_total")
+            .description("Listeners that could not be bound")
+            .register(registry);
+    Gauge.builder("pylon_listeners_active", bound, Map::size)
+        .description("Traffic listeners currently bound")
+        .register(registry);
+    Gauge.builder("pylon_ready", this, g -> g.ready ? 1 : 0)
+        .description("1 once the first configuration is applied")
+        .register(registry);
+  }
+
+  /**
+   * Starts the data plane: event loops, admin/health/metrics servers and, when {@code config.xdsTarget()} is set, the
+   * xDS client. Traffic listeners open when the first snapshot arrives.
+   */
+  public static Future<Gateway> start(GatewayConfig config) {
+    Gateway g = new Gateway(config);
+    return g.startInternal().map(v -> g);
+  }
+
+  private Future<Void> startInternal() {
+    RequestMetrics metrics = new RequestMetrics(registry);
+    List<Future<String>> deployments = new ArrayList<>();
+    for (int i = 0; i < config.concurrency(); i++) {
+      ProxyVerticle v = new ProxyVerticle(current::get, metrics);
+      verticles.add(v);
+      deployments.add(
+          vertx.deployVerticle(v, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)));
+    }
+    admin = new AdminServer(vertx, config, registry, current::get, this::isReady, this::boundPorts, this::xdsStatus);
+    return Future.all(deployments)
+        .compose(v -> admin.start())
+        .onSuccess(v -> {
+          log.info(
+              "gateway {} (namespace {}, labels {}): {} event loop(s); admin {}:{}, readiness :{}/healthz/ready, "
+                  + "metrics :{}/stats/prometheus",
+              config.node().id(),
+              config.node().namespace(),
+              config.node().labels(),
+              config.concurrency(),
+              config.adminAddress(),
+              admin.adminPort(),
+              admin.healthPort(),
+              admin.metricsPort());
+          if (config.xdsTarget() != null) {
+            xds =
+                new XdsClient(
+                    new XdsClientConfig(
+                        config.xdsTarget(),
+                        config.node(),
+                        config.xdsInitialBackoff(),
+                        config.xdsMaxBackoff(),
+                        config.warmingTimeout()),
+                    this::apply);
+            xds.start();
+            log.info("waiting for configuration from xDS server {}", config.xdsTarget());
+          }
+        })
+        .mapEmpty();
+  }
+
+  /**
+   * Publishes {@code next}: routes and clusters take effect for the next request at once; listeners are then
+   * opened/closed to match. Snapshots are applied in the order received. Callable from any thread.
+   */
+  public Future<Void> apply(GatewaySnapshot next) {
+    Promise<Void> done = Promise.promise();
+    control.runOnContext(v -> {
+      applying = applying.transform(ignored -> reconcile(next)).onComplete(done);
+    });
+    return done.future();
+  }
+
+  private Future<Void> reconcile(GatewaySnapshot next) {
+    if (stopping) {
+      return Future.succeededFuture();
+    }
+    current.set(next);
+    snapshotsApplied.increment();
+    List<Future<?>> work = new ArrayList<>();
+    Set<String> rebinding = new HashSet<>();
+    // Close listeners that are gone or must move; a removed one drains in the background, a moved one re-binds
+    // once its old socket is closed.
+    for (Bound b : List.copyOf(bound.values())) {
+      ListenerConfig now = next.listeners().get(b.name);
+      if (now == null || !sameSocket(b, now)) {
+        bound.remove(b.name);
+        log.info("listener {}: closing {}:{} (draining up to {})", b.name, b.host, b.port, config.drainTimeout());
+        Future<Void> closed = unbindAll(b.name);
+        if (now != null) {
+          rebinding.add(b.name);
+          work.add(closed.transform(ar -> bindAll(now)));
+        }
+      }
+    }
+    for (ListenerConfig l : next.listeners().values()) {
+      if (!bound.containsKey(l.name()) && !rebinding.contains(l.name())) {
+        work.add(bindAll(l));
+      }
+    }
+    return Future.join(work).transform(ar -> {
+      if (!ready) {
+        ready = true;
+        log.info("ready: first configuration applied ({}), listeners {}", next.version(), boundPorts());
+      } else {
+        log.info("configuration applied: {}", next);
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private boolean sameSocket(Bound b, ListenerConfig l) {
+    return b.host.equals(hostFor(l)) && b.requestedPort == config.listenerPorts().applyAsInt(l.port());
+  }
+
+  private String hostFor(ListenerConfig l) {
+    return config.bindAddress() != null ? config.bindAddress() : l.address();
+  }
+
+  private Future<Void> bindAll(ListenerConfig l) {
+    String host = hostFor(l);
+    int requested = config.listenerPorts().applyAsInt(l.port());
+    // The first instance binds (port 0 becomes a real port); the others share that port.
+    Promise<Void> result = Promise.promise();
+    bound.put(l.name(), new Bound(l.name(), host, requested, -1));
+    verticles.get(0).bind(l, host, requested).onComplete(first -> {
+      if (first.failed()) {
+        bound.remove(l.name());
+        bindFailures.increment();
+        log.error("listener {}: cannot bind {}:{}: {}", l.name(), host, requested, first.cause().getMessage());
+        result.complete();
+        return;
+      }
+      int actual = first.result();
+      List<Future<Integer>> rest = new ArrayList<>();
+      for (int i = 1; i < verticles.size(); i++) {
+        rest.add(verticles.get(i).bind(l, host, actual));
+      }
+      Future.all(rest).onComplete(ar -> {
+        if (ar.failed()) {
+          log.error("listener {}: event loop failed to share {}:{}: {}", l.name(), host, actual, ar.cause().getMessage());
+        }
+        control.runOnContext(v -> {
+          bound.put(l.name(), new Bound(l.name(), host, requested, actual));
+          log.info("listener {}: listening on {}:{}", l.name(), host, actual);
+          result.complete();
+        });
+      });
+    });
+    return result.future();
+  }
+
+  private Future<Void> unbindAll(String name) {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (ProxyVerticle v : verticles) {
+      closing.add(v.unbind(name, config.drainTimeout()));
+    }
+    return Future.join(closing).mapEmpty();
+  }
+
+  /** Whether the first configuration has been applied. */
+  public boolean isReady() {
+    return ready && !stopping;
+  }
+
+  /** The snapshot requests are currently served with. */
+  public GatewaySnapshot snapshot() {
+    return current.get();
+  }
+
+  /** The port a listener is bound to, or -1. */
+  public int listenerPort(String listenerName) {
+    Bound b = bound.get(listenerName);
+    return b == null ? -1 : b.port;
+  }
+
+  /** Listener name to bound port. */
+  public Map<String, Integer> boundPorts() {
+    Map<String, Integer> ports = new HashMap<>();
+    for (Bound b : List.copyOf(bound.values())) {
+      ports.put(b.name, b.port);
+    }
+    return ports;
+  }
+
+  public int adminPort() {
+    return admin.adminPort();
+  }
+
+  public int healthPort() {
+    return admin.healthPort();
+  }
+
+  public int metricsPort() {
+    return admin.metricsPort();
+  }
+
+  /** The gateway's meter registry. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  private Map<String, Object> xdsStatus() {
+    Map<String, Object> status = new HashMap<>();
+    status.put("server", config.xdsTarget() == null ? "(none: snapshots applied directly)" : config.xdsTarget());
+    if (xds != null) {
+      status.put("stats", String.valueOf(xds.stats()));
+    }
+    return status;
+  }
+
+  /**
+   * Stops: readiness fails at once, the xDS client stops, listeners stop accepting and in-flight requests get up to
+   * the drain timeout, then everything closes.
+   */
+  public Future<Void> close() {
+    stopping = true;
+    if (xds != null) {
+      xds.close();
+    }
+    Promise<Void> done = Promise.promise();
+    control.runOnContext(v -> {
+      List<Future<Void>> closing = new ArrayList<>();
+      for (String name : List.copyOf(bound.keySet())) {
+        closing.add(unbindAll(name));
+      }
+      bound.clear();
+      Future.join(closing)
+          .transform(ar -> admin == null ? Future.succeededFuture() : admin.close())
+          .transform(ar -> vertx.close())
+          .onComplete(ar -> done.complete());
+    });
+    return done.future();
+  }
+
+  private record Bound(String name, String host, int requestedPort, int port) {}
+}
