@@ -51,6 +51,7 @@ public final class Gateway {
   private final Counter bindFailures;
   private Future<Void> applying = Future.succeededFuture();
   private volatile boolean ready;
+  private final Promise<Void> readyPromise = Promise.promise();
   private volatile boolean stopping;
   private AdminServer admin;
   private XdsClient xds;
@@ -171,6 +172,7 @@ public final class Gateway {
     return Future.join(work).transform(ar -> {
       if (!ready) {
         ready = true;
+        readyPromise.tryComplete();
         log.info("ready: first configuration applied ({}), listeners {}", next.version(), boundPorts());
       } else {
         log.info("configuration applied: {}", next);
@@ -226,6 +228,11 @@ public final class Gateway {
       closing.add(v.unbind(name, config.drainTimeout()));
     }
     return Future.join(closing).mapEmpty();
+  }
+
+  /** Completes once the first configuration has been applied and its listeners bound. */
+  public Future<Void> whenReady() {
+    return readyPromise.future();
   }
 
   /** Whether the first configuration has been applied. */
