@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: direct vs nginx vs HAProxy vs bare vertx-http-proxy vs Pylon, in one run, with the kit in
+# ../shared/bench (override with BENCH_KIT). Needs nginx-light, haproxy, wrk, nghttp2-client (see the kit's README).
+# Extra arguments go to the kit, e.g. ROUNDS=3 ./run-bench.sh
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+home="$(cd "$here/../.." && pwd)"
+kit=${BENCH_KIT:-"$home/../shared/bench"}
+[ -x "$kit/bench.sh" ] || { echo "run-bench.sh: no benchmark kit at $kit (set BENCH_KIT)" >&2; exit 2; }
+(cd "$home" && mvn -B -q -DskipTests package)
+cd "$kit"
+exec ./bench.sh \
+  --candidate 'vertx=candidates/vertx-http-proxy.sh' \
+  --candidate "pylon=$here/pylon-candidate.sh" "$@"
