@@ -1,0 +1,257 @@
+package dev.pylon.xds.client;
+
+import static dev.pylon.xds.client.ProtoYaml.listener;
+import static dev.pylon.xds.client.ProtoYaml.merge;
+import static dev.pylon.xds.client.ProtoYaml.parseAll;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.pylon.routing.RouteTable;
+import dev.pylon.xds.client.HttpConnectionManagerConfig.CodecType;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.io.UncheckedIOException;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class ListenerParserTest {
+
+  /** What Pylon's control plane (and istiod, for a gateway) emits for port 8080. */
+  private static final Listener RDS_LISTENER = listener("""
+      name: 0.0.0.0_8080
+      address: {socket_address: {address: 0.0.0.0, port_value: 8080}}
+      filter_chains:
+      - filters:
+        - name: envoy.filters.network.http_connection_manager
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+            stat_prefix: outbound_0.0.0.0_8080
+            rds:
+              config_source: {ads: {}, resource_api_version: V3}
+              route_config_name: http.8080
+            http_filters:
+            - name: envoy.filters.http.router
+              typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+      """);
+
+  private static final String PREFIX = "Listener '0.0.0.0_8080': ";
+  private static final String HCM = "filter_chains[0].filters[0].typed_config";
+
+  private static ParsedListener parsed(Listener listener) {
+    var result = parseAll(ListenerParser.INSTANCE, listener);
+    assertThat(result.errors()).isEmpty();
+    return result.resources().values().iterator().next();
+  }
+
+  private static String error(Listener listener) {
+    var result = parseAll(ListenerParser.INSTANCE, listener);
+    assertThat(result.resources()).isEmpty();
+    return result.errorMessage();
+  }
+
+  /** {@link #RDS_LISTENER} with YAML merged into the listener. */
+  private static Listener with(String yaml) {
+    return merge(yaml, RDS_LISTENER.toBuilder()).build();
+  }
+
+  /** {@link #RDS_LISTENER} with its only filter chain changed. */
+  private static Listener withChain(Consumer<FilterChain.Builder> edit) {
+    Listener.Builder l = RDS_LISTENER.toBuilder();
+    edit.accept(l.getFilterChainsBuilder(0));
+    return l.build();
+  }
+
+  /** {@link #RDS_LISTENER} with its HTTP connection manager changed. */
+  private static Listener withHcm(Consumer<HttpConnectionManager.Builder> edit) {
+    return withChain(chain -> {
+      try {
+        HttpConnectionManager.Builder hcm =
+            chain.getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class).toBuilder();
+        edit.accept(hcm);
+        chain.getFiltersBuilder(0).setTypedConfig(Any.pack(hcm.build()));
+      } catch (InvalidProtocolBufferException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+
+  @Test
+  void listener_rdsWithDefaults_mapsAddressRouteNameAndEnvoyDefaults() {
+    ParsedListener l = parsed(RDS_LISTENER);
+
+    assertThat(l.config()).isEqualTo(new ListenerConfig("0.0.0.0_8080", "0.0.0.0", 8080,
+        new HttpConnectionManagerConfig("outbound_0.0.0.0_8080", "http.8080", CodecType.AUTO, false, 0, true, null)));
+    assertThat(l.rdsName()).isEqualTo("http.8080");
+    assertThat(l.inlineRoutes()).isNull();
+  }
+
+  @Test
+  void hcm_everySupportedSetting_mapsToConfig() {
+    ParsedListener l = parsed(withHcm(hcm -> merge("""
+        stat_prefix: edge
+        codec_type: HTTP2
+        use_remote_address: true
+        xff_num_trusted_hops: 2
+        generate_request_id: false
+        server_name: pylon
+        rds: {config_source: {api_config_source: {api_type: GRPC}}}
+        """, hcm)));
+
+    assertThat(l.config().http()).isEqualTo(
+        new HttpConnectionManagerConfig("edge", "http.8080", CodecType.HTTP2, true, 2, false, "pylon"));
+  }
+
+  @Test
+  void hcm_http1Codec_mapsToHttp1() {
+    assertThat(parsed(withHcm(hcm -> merge("codec_type: HTTP1", hcm))).config().http().codecType())
+        .isEqualTo(CodecType.HTTP1);
+  }
+
+  @Test
+  void listener_informationalFields_areAccepted() {
+    Listener l = merge("""
+        stat_prefix: ingress
+        traffic_direction: OUTBOUND
+        metadata: {filter_metadata: {istio: {config: gateway}}}
+        """, RDS_LISTENER.toBuilder()).build();
+    l = l.toBuilder().setFilterChains(0, merge("""
+        name: http
+        metadata: {filter_metadata: {a: {b: c}}}
+        """, l.getFilterChains(0).toBuilder())).build();
+
+    assertThat(parsed(l).name()).isEqualTo("0.0.0.0_8080");
+  }
+
+  @Test
+  void hcm_inlineRouteConfig_keysTableByListener() {
+    ParsedListener l = parsed(withHcm(hcm -> merge("""
+        route_config:
+          name: local
+          virtual_hosts: [{name: all, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: c}}]}]
+        """, hcm)));
+
+    assertThat(l.rdsName()).isNull();
+    assertThat(l.config().http().routeConfigName()).isEqualTo("inline:0.0.0.0_8080");
+    RouteTable table = l.inlineRoutes();
+    assertThat(table.name()).isEqualTo("local");
+    assertThat(table.virtualHosts()).singleElement().satisfies(v -> assertThat(v.domains()).containsExactly("*"));
+  }
+
+  @Test
+  void listener_filterChainMatch_isRejectedNamingTheField() {
+    assertThat(error(withChain(c -> merge("filter_chain_match: {server_names: [a.example.com]}", c))))
+        .isEqualTo(PREFIX + "filter_chains[0].filter_chain_match: not supported");
+  }
+
+  @Test
+  void listener_transportSocket_isRejected() {
+    assertThat(error(withChain(c -> merge("transport_socket: {name: envoy.transport_sockets.tls}", c))))
+        .isEqualTo(PREFIX + "filter_chains[0].transport_socket: not supported");
+  }
+
+  @Test
+  void listener_listenerFiltersAndUdp_areRejectedTogether() {
+    assertThat(error(with("""
+        address: {socket_address: {protocol: UDP}}
+        listener_filters: [{name: envoy.filters.listener.tls_inspector}]
+        """)))
+        .isEqualTo(PREFIX + "listener_filters: not supported; "
+            + PREFIX + "address.socket_address.protocol: UDP not supported (expected: TCP)");
+  }
+
+  @Test
+  void listener_namedPort_isRejected() {
+    assertThat(error(RDS_LISTENER.toBuilder().setAddress(merge(
+        "socket_address: {address: 0.0.0.0, named_port: http}",
+        io.envoyproxy.envoy.config.core.v3.Address.newBuilder())).build()))
+        .isEqualTo(PREFIX + "address.socket_address.named_port: not supported");
+  }
+
+  @Test
+  void listener_withoutAddressOrChains_isRejected() {
+    assertThat(error(listener("name: l")))
+        .isEqualTo("Listener 'l': address: required; "
+            + "Listener 'l': filter_chains: expected exactly one filter chain, got 0");
+  }
+
+  @Test
+  void listener_twoFilterChains_isRejected() {
+    assertThat(error(RDS_LISTENER.toBuilder().addFilterChains(RDS_LISTENER.getFilterChains(0)).build()))
+        .isEqualTo(PREFIX + "filter_chains: expected exactly one filter chain, got 2");
+  }
+
+  @Test
+  void listener_tcpProxyFilter_isRejected() {
+    assertThat(error(listener("""
+        name: tcp
+        address: {socket_address: {address: 0.0.0.0, port_value: 9000}}
+        filter_chains:
+        - filters:
+          - name: envoy.filters.network.tcp_proxy
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+              stat_prefix: tcp
+              cluster: c
+        """))).isEqualTo("Listener 'tcp': filter_chains[0].filters[0].name: 'envoy.filters.network.tcp_proxy' not "
+        + "supported (expected: envoy.filters.network.http_connection_manager); "
+        + "Listener 'tcp': filter_chains[0].filters[0].typed_config: type 'type.googleapis.com/envoy.extensions."
+        + "filters.network.tcp_proxy.v3.TcpProxy' not supported (expected: type.googleapis.com/envoy.extensions."
+        + "filters.network.http_connection_manager.v3.HttpConnectionManager)");
+  }
+
+  @Test
+  void hcm_unsupportedField_isRejectedWithFullPath() {
+    assertThat(error(withHcm(hcm -> merge("normalize_path: true", hcm))))
+        .isEqualTo(PREFIX + HCM + ".normalize_path: not supported");
+  }
+
+  @Test
+  void hcm_http3Codec_isRejected() {
+    assertThat(error(withHcm(hcm -> merge("codec_type: HTTP3", hcm))))
+        .isEqualTo(PREFIX + HCM + ".codec_type: HTTP3 not supported (expected: AUTO, HTTP1 or HTTP2)");
+  }
+
+  @Test
+  void hcm_filterBeforeRouter_isRejected() {
+    assertThat(error(withHcm(hcm -> hcm.addHttpFilters(0, merge("""
+        name: envoy.filters.http.cors
+        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}
+        """, io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder())))))
+        .isEqualTo(PREFIX + HCM + ".http_filters: expected exactly one HTTP filter (envoy.filters.http.router), "
+            + "got 2; " + PREFIX + HCM + ".http_filters[0].name: 'envoy.filters.http.cors' not supported "
+            + "(expected: envoy.filters.http.router)");
+  }
+
+  @Test
+  void router_withAnyField_isRejected() {
+    assertThat(error(withHcm(hcm -> merge("""
+        http_filters:
+        - name: envoy.filters.http.router
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+            suppress_envoy_headers: true
+        """, hcm.clearHttpFilters()))))
+        .isEqualTo(PREFIX + HCM + ".http_filters[0].typed_config.suppress_envoy_headers: not supported");
+  }
+
+  @Test
+  void router_withoutTypedConfig_isAccepted() {
+    assertThat(parsed(withHcm(hcm -> merge("http_filters: [{name: envoy.filters.http.router}]",
+        hcm.clearHttpFilters()))).name()).isEqualTo("0.0.0.0_8080");
+  }
+
+  @Test
+  void hcm_withoutRouteSpecifier_isRejected() {
+    assertThat(error(withHcm(HttpConnectionManager.Builder::clearRds)))
+        .isEqualTo(PREFIX + HCM + ": one of rds or route_config is required");
+  }
+
+  @Test
+  void hcm_badInlineRoute_isRejectedWithFullPath() {
+    assertThat(error(withHcm(hcm -> merge(
+        "route_config: {virtual_hosts: [{name: all, domains: ['*'], require_tls: ALL}]}", hcm))))
+        .isEqualTo(PREFIX + HCM + ".route_config.virtual_hosts[0].require_tls: not supported");
+  }
+}

@@ -1,0 +1,58 @@
+package dev.pylon.xds.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.UnknownFieldSet;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import org.junit.jupiter.api.Test;
+
+class SupportedFieldsTest {
+
+  @Test
+  void check_unsetAndListedFields_addNoError() {
+    FieldErrors errors = new FieldErrors();
+
+    SupportedFields.check(Cluster.newBuilder().setName("c").setType(Cluster.DiscoveryType.EDS).build(), "", errors);
+
+    assertThat(errors.isEmpty()).isTrue();
+  }
+
+  @Test
+  void check_unlistedField_isNamedWithItsPath() {
+    FieldErrors errors = new FieldErrors();
+
+    SupportedFields.check(RouteAction.newBuilder().setCluster("c").setPrefixRewrite("/").build(), "routes[3].route",
+        errors);
+
+    assertThat(errors.list()).containsExactly("routes[3].route.prefix_rewrite: not supported");
+  }
+
+  @Test
+  void check_unknownField_isRejected() {
+    Cluster withUnknown = Cluster.newBuilder().setName("c")
+        .setUnknownFields(UnknownFieldSet.newBuilder()
+            .addField(9999, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build())
+        .build();
+    FieldErrors errors = new FieldErrors();
+
+    SupportedFields.check(withUnknown, "", errors);
+
+    assertThat(errors.list()).containsExactly("#9999: unknown field not supported");
+  }
+
+  @Test
+  void check_messageWithoutList_isABug() {
+    assertThatThrownBy(() -> SupportedFields.check(Struct.getDefaultInstance(), "", new FieldErrors()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("no supported-field list for google.protobuf.Struct");
+  }
+
+  @Test
+  void isSupported_reflectsTheList() {
+    assertThat(SupportedFields.isSupported(RouteAction.getDescriptor(), "timeout")).isTrue();
+    assertThat(SupportedFields.isSupported(RouteAction.getDescriptor(), "retry_policy")).isFalse();
+  }
+}

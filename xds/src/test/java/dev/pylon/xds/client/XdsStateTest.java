@@ -1,0 +1,130 @@
+package dev.pylon.xds.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pylon.routing.PathMatcher;
+import dev.pylon.routing.Route;
+import dev.pylon.routing.RouteAction;
+import dev.pylon.routing.RouteMatch;
+import dev.pylon.routing.RouteTable;
+import dev.pylon.routing.VirtualHost;
+import dev.pylon.routing.WeightedClusters;
+import dev.pylon.routing.upstream.Endpoint;
+import dev.pylon.routing.upstream.LbPolicy;
+import dev.pylon.xds.client.HttpConnectionManagerConfig.CodecType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class XdsStateTest {
+
+  private static ParsedListener rdsListener(int port) {
+    return new ParsedListener(new ListenerConfig("0.0.0.0_" + port, "0.0.0.0", port,
+        new HttpConnectionManagerConfig("p", "http." + port, CodecType.AUTO, false, 0, true, null)), null);
+  }
+
+  private static RouteTable table(String name, String cluster) {
+    return new RouteTable(name, List.of(new VirtualHost("vh", List.of("*"), List.of(
+        new Route("", new RouteMatch(PathMatcher.ANY, List.of(), List.of()),
+            new RouteAction.Forward(WeightedClusters.single(cluster), Duration.ZERO))))));
+  }
+
+  private static ParsedCluster eds(String name) {
+    return new ParsedCluster(name, Duration.ofSeconds(1), LbPolicy.ROUND_ROBIN, name, List.of());
+  }
+
+  @Test
+  void initialized_onlyAfterListenersAndClusters() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of());
+    assertThat(state.initialized()).isFalse();
+
+    state.replaceClusters(Map.of());
+
+    assertThat(state.initialized()).isTrue();
+  }
+
+  @Test
+  void missing_namesWhatEachListenerClusterAndRouteWaitsFor() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_8080", rdsListener(8080), "0.0.0.0_9090", rdsListener(9090)));
+    state.replaceClusters(Map.of("a", eds("a")));
+    state.updateRoutes(Map.of("http.8080", table("http.8080", "b")));
+
+    assertThat(state.missing()).containsExactly(
+        Map.entry("Cluster 'b'", "route configuration 'http.8080'"),
+        Map.entry("ClusterLoadAssignment 'a'", "cluster 'a'"),
+        Map.entry("RouteConfiguration 'http.9090'", "listener '0.0.0.0_9090'"));
+  }
+
+  @Test
+  void snapshot_withMissingPieces_servesEmptyTableAndNoEndpoints() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_9090", rdsListener(9090)));
+    state.replaceClusters(Map.of("a", eds("a")));
+
+    GatewaySnapshot s = state.snapshot("v");
+
+    assertThat(s.routeTableForListener("0.0.0.0_9090")).isSameAs(RouteTable.EMPTY);
+    assertThat(s.cluster("a").endpoints()).isEmpty();
+    assertThat(s.version()).isEqualTo("v");
+  }
+
+  @Test
+  void snapshot_complete_joinsClustersWithTheirAssignments() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_8080", rdsListener(8080)));
+    state.replaceClusters(Map.of("a", eds("a"), "static", new ParsedCluster("static", Duration.ofSeconds(1),
+        LbPolicy.ROUND_ROBIN, null, List.of(Endpoint.of("10.0.0.9", 80)))));
+    state.updateRoutes(Map.of("http.8080", table("http.8080", "a")));
+    state.updateAssignments(Map.of("a", List.of(Endpoint.of("10.0.0.1", 80))));
+
+    GatewaySnapshot s = state.snapshot("v");
+
+    assertThat(state.missing()).isEmpty();
+    assertThat(s.routeTableForListener("0.0.0.0_8080")).isEqualTo(table("http.8080", "a"));
+    assertThat(s.cluster("a").endpoints()).containsExactly(Endpoint.of("10.0.0.1", 80));
+    assertThat(s.cluster("static").endpoints()).containsExactly(Endpoint.of("10.0.0.9", 80));
+  }
+
+  @Test
+  void replaceListeners_dropsRoutesNoListenerReferences() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_8080", rdsListener(8080), "0.0.0.0_9090", rdsListener(9090)));
+    state.updateRoutes(Map.of("http.8080", table("http.8080", "a"), "http.9090", table("http.9090", "a")));
+
+    state.replaceListeners(Map.of("0.0.0.0_8080", rdsListener(8080)));
+    state.replaceClusters(Map.of());
+
+    assertThat(state.routeNames()).containsExactly("http.8080");
+    assertThat(state.snapshot("v").routeTables()).containsOnlyKeys("http.8080");
+  }
+
+  @Test
+  void updates_forUnreferencedNames_areNotKept() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of());
+    state.replaceClusters(Map.of("a", eds("a")));
+
+    state.updateRoutes(Map.of("http.1", table("http.1", "a")));
+    state.updateAssignments(Map.of("a", List.of(), "b", List.of(Endpoint.of("10.0.0.1", 80))));
+
+    assertThat(state.snapshot("v").routeTables()).isEmpty();
+    assertThat(state.missing()).isEmpty();
+  }
+
+  @Test
+  void replaceClusters_dropsAssignmentsOfRemovedClusters() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of());
+    state.replaceClusters(Map.of("a", eds("a")));
+    state.updateAssignments(Map.of("a", List.of(Endpoint.of("10.0.0.1", 80))));
+
+    state.replaceClusters(Map.of());
+    state.replaceClusters(Map.of("a", eds("a")));
+
+    assertThat(state.edsServiceNames()).containsExactly("a");
+    assertThat(state.missing()).containsOnlyKeys("ClusterLoadAssignment 'a'");
+  }
+}
