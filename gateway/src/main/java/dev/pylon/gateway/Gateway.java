@@ -6,7 +6,9 @@ import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.ListenerConfig;
 import dev.pylon.xds.client.XdsClient;
 import dev.pylon.xds.client.XdsClientConfig;
+import dev.pylon.xds.client.XdsClientStats;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -123,6 +125,16 @@ public final class Gateway {
                         config.xdsMaxBackoff(),
                         config.warmingTimeout()),
                     this::apply);
+            XdsClient client = xds;
+            Gauge.builder("pylon_xds_connected", client, c -> c.stats().connected() ? 1 : 0)
+                .description("1 while the ADS stream to the control plane is up")
+                .register(registry);
+            FunctionCounter.builder("pylon_xds_acks_total", client, c -> c.stats().acks())
+                .description("xDS responses accepted").register(registry);
+            FunctionCounter.builder("pylon_xds_nacks_total", client, c -> c.stats().nacks())
+                .description("xDS responses rejected (NACK); the last good configuration stays").register(registry);
+            FunctionCounter.builder("pylon_xds_reconnects_total", client, c -> c.stats().reconnects())
+                .description("ADS stream re-establishment attempts").register(registry);
             xds.start();
             log.info("waiting for configuration from xDS server {}", config.xdsTarget());
           }
@@ -281,7 +293,13 @@ public final class Gateway {
     Map<String, Object> status = new HashMap<>();
     status.put("server", config.xdsTarget() == null ? "(none: snapshots applied directly)" : config.xdsTarget());
     if (xds != null) {
-      status.put("stats", String.valueOf(xds.stats()));
+      XdsClientStats stats = xds.stats();
+      status.put("connected", stats.connected());
+      status.put("acks", stats.acks());
+      status.put("nacks", stats.nacks());
+      status.put("reconnects", stats.reconnects());
+      status.put("last_nack", stats.lastNack());
+      status.put("applied_versions", new java.util.TreeMap<>(stats.lastAppliedVersions()));
     }
     return status;
   }

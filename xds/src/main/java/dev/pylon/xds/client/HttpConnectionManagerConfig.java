@@ -10,7 +10,8 @@ import static java.util.Objects.requireNonNull;
  *     {@code x-forwarded-for}
  * @param xffNumTrustedHops how many right-most {@code x-forwarded-for} entries come from trusted proxies
  * @param generateRequestId whether to set {@code x-request-id}
- * @param serverName the value of the {@code server} response header; {@code null} leaves upstream's
+ * @param serverName the value the gateway writes into the {@code server} response header; {@code null} = its
+ *     default name, overwriting the upstream's as Envoy does by default
  */
 public record HttpConnectionManagerConfig(
     String statPrefix,
