@@ -9,7 +9,6 @@ import dev.pylon.xds.registry.ServiceRegistry;
 import dev.pylon.xds.translate.GatewayIdentity;
 import dev.pylon.xds.translate.Translator;
 import dev.pylon.xds.translate.XdsResources;
-import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -249,15 +248,13 @@ public final class ControlPlane implements AutoCloseable {
     if (version.equals(versions.get(identity))) {
       return;
     }
-    Snapshot snapshot = Snapshot.create(resources.clusters(), resources.endpoints(), resources.listeners(),
-        resources.routes(), List.of(), version);
-    try {
-      snapshot.ensureConsistent();
-    } catch (SnapshotConsistencyException e) {
-      logger.error("not publishing inconsistent snapshot {} for gateway {}: {}", version, identity, e.getMessage());
+    List<String> dangling = resources.danglingReferences();
+    if (!dangling.isEmpty()) {
+      logger.error("not publishing inconsistent snapshot {} for gateway {}: {}", version, identity, dangling);
       return;
     }
-    cache.setSnapshot(identity, snapshot);
+    cache.setSnapshot(identity, Snapshot.create(resources.clusters(), resources.endpoints(), resources.listeners(),
+        resources.routes(), List.of(), version));
     versions.put(identity, version);
     logger.info("xDS version {} for gateway {}: {} listeners, {} virtual hosts, {} clusters", version, identity,
         resources.listeners().size(),

@@ -11,8 +11,12 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.io.ByteArrayOutputStream;
@@ -21,8 +25,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The Envoy v3 resources of one gateway identity (listeners and route configurations by port, clusters and load
@@ -44,6 +51,60 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
     clusters = List.copyOf(clusters);
     endpoints = List.copyOf(endpoints);
     warnings = List.copyOf(warnings);
+  }
+
+  /**
+   * References that do not resolve: a listener naming a missing route configuration, a route naming a missing
+   * cluster, a cluster without its load assignment. Empty for every translator output; checked before publishing.
+   * (java-control-plane's own {@code ensureConsistent} only recognizes the legacy filter name
+   * {@code envoy.http_connection_manager}, so it cannot check these listeners.)
+   */
+  public List<String> danglingReferences() {
+    Set<String> routeNames = routes.stream().map(RouteConfiguration::getName).collect(Collectors.toSet());
+    Set<String> clusterNames = clusters.stream().map(Cluster::getName).collect(Collectors.toSet());
+    Set<String> assignmentNames =
+        endpoints.stream().map(ClusterLoadAssignment::getClusterName).collect(Collectors.toSet());
+    List<String> problems = new ArrayList<>();
+    for (Listener listener : listeners) {
+      for (FilterChain chain : listener.getFilterChainsList()) {
+        for (Filter filter : chain.getFiltersList()) {
+          if (!filter.getTypedConfig().is(HttpConnectionManager.class)) {
+            continue;
+          }
+          String routeName;
+          try {
+            routeName = filter.getTypedConfig().unpack(HttpConnectionManager.class).getRds().getRouteConfigName();
+          } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+          }
+          if (!routeNames.contains(routeName)) {
+            problems.add("listener " + listener.getName() + " names missing route configuration " + routeName);
+          }
+        }
+      }
+    }
+    for (RouteConfiguration routeConfiguration : routes) {
+      for (VirtualHost virtualHost : routeConfiguration.getVirtualHostsList()) {
+        for (Route route : virtualHost.getRoutesList()) {
+          List<String> targets = new ArrayList<>();
+          if (!route.getRoute().getCluster().isEmpty()) {
+            targets.add(route.getRoute().getCluster());
+          }
+          route.getRoute().getWeightedClusters().getClustersList().forEach(weight -> targets.add(weight.getName()));
+          for (String target : targets) {
+            if (!clusterNames.contains(target)) {
+              problems.add("route configuration " + routeConfiguration.getName() + " names missing cluster " + target);
+            }
+          }
+        }
+      }
+    }
+    for (Cluster cluster : clusters) {
+      if (!assignmentNames.contains(cluster.getEdsClusterConfig().getServiceName())) {
+        problems.add("cluster " + cluster.getName() + " has no load assignment");
+      }
+    }
+    return problems;
   }
 
   /** 16 hex digits of a SHA-256 over the deterministic serialization of every resource. */

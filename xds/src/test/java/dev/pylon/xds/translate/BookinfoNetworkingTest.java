@@ -70,6 +70,7 @@ class BookinfoNetworkingTest {
         "outbound|80||www.googleapis.com",
         "outbound|443||www.googleapis.com",
         "outbound|8089||cert-manager-resolver.istio-system.svc.cluster.local");
+    assertThat(resources.danglingReferences()).isEmpty();
     assertThat(resources.warnings()).containsExactly(
         "VirtualService istio-system/cert-manager: destination cert-manager-resolver.istio-system.svc.cluster.local "
             + "is not in the service registry (or not exported to namespace istio-system): "

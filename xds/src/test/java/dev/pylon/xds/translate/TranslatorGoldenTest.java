@@ -79,6 +79,7 @@ class TranslatorGoldenTest {
         "outbound|9080|v2|details.default.svc.cluster.local");
     assertThat(resources.endpoints()).hasSameSizeAs(resources.clusters());
     assertThat(resources.warnings()).isEmpty();
+    assertThat(resources.danglingReferences()).isEmpty();
   }
 
   private static String describe(Route route) {
