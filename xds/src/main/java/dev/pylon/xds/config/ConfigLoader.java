@@ -44,6 +44,10 @@ public final class ConfigLoader {
         rejections.add(fileRejection(file, 0, "encoding", "not UTF-8"));
         carryFile(previous, file, candidates);
         continue;
+      } catch (IOException e) {
+        rejections.add(fileRejection(file, 0, "read", e.toString()));
+        carryFile(previous, file, candidates);
+        continue;
       }
       List<YamlDocuments.Document> documents;
       try {

@@ -422,6 +422,7 @@ final class Translation {
     if (match.scheme() != null) {
       routeMatch.addHeaders(header(":scheme", match.scheme(), false));
     }
+    // Envoy's safe_regex matches the whole value, which is Istio's anchored query parameter regex
     new TreeMap<>(match.queryParams()).forEach((name, value) -> {
       QueryParameterMatcher.Builder query = QueryParameterMatcher.newBuilder().setName(name);
       if (value.kind() == VirtualService.StringMatch.Kind.PRESENT) {
