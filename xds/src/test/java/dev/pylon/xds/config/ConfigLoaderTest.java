@@ -8,6 +8,10 @@ import dev.pylon.xds.registry.ServiceEndpoint;
 import dev.pylon.xds.registry.ServiceHost;
 import dev.pylon.xds.registry.ServiceRegistry;
 import dev.pylon.xds.testing.ConfigDir;
+import dev.pylon.xds.translate.GatewayIdentity;
+import dev.pylon.xds.translate.Translator;
+import dev.pylon.xds.translate.XdsResources;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -227,7 +231,7 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void registry_podLabels_labelEndpointsByTargetRefOrIp() throws IOException {
+  void registry_podLabels_labelEndpointsByTargetRefOrIp_forSubsets() throws IOException {
     files().write("reviews.yaml", """
         apiVersion: v1
         kind: Service
@@ -254,13 +258,28 @@ class ConfigLoaderTest {
         kind: Pod
         metadata: {name: reviews-v2-def, labels: {app: reviews, version: v2}}
         status: {podIPs: [{ip: 10.0.0.2}]}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: reviews}
+        spec:
+          host: reviews
+          subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
         """);
-
-    ServiceRegistry registry = ServiceRegistry.build(ConfigLoader.load(dir), DnsTable.EMPTY);
+    ConfigSnapshot config = ConfigLoader.load(dir);
+    ServiceRegistry registry = ServiceRegistry.build(config, DnsTable.EMPTY);
 
     assertThat(registry.host("reviews.default.svc.cluster.local").orElseThrow().endpoints(9080))
         .extracting(ServiceEndpoint::address, e -> e.labels().get("version"))
         .containsExactly(tuple("10.0.0.1", "v1"), tuple("10.0.0.2", "v2"));
+    XdsResources resources = Translator.translate(config, GatewayIdentity.of("istio-system", Map.of(), ""));
+    assertThat(resources.endpoints()).extracting(ClusterLoadAssignment::getClusterName,
+            assignment -> assignment.getEndpoints(0).getLbEndpointsList().stream()
+                .map(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress()).toList())
+        .containsExactly(
+            tuple("outbound|9080|v1|reviews.default.svc.cluster.local", List.of("10.0.0.1")),
+            tuple("outbound|9080|v2|reviews.default.svc.cluster.local", List.of("10.0.0.2")),
+            tuple("outbound|9080||reviews.default.svc.cluster.local", List.of("10.0.0.1", "10.0.0.2")));
   }
 
   @Test
