@@ -1,1 +1,0 @@
-package dev.pylon.xds; public final class Placeholder {}

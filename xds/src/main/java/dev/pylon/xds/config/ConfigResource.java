@@ -1,0 +1,13 @@
+package dev.pylon.xds.config;
+
+/** A validated resource of one of the kinds Pylon reads. */
+public sealed interface ConfigResource
+    permits IstioGateway, VirtualService, DestinationRule, ServiceEntry, KubeService, KubeEndpointSlice,
+    KubeEndpoints, KubePod {
+
+  ResourceMeta meta();
+
+  default ResourceKey key() {
+    return meta().key();
+  }
+}

@@ -1,0 +1,97 @@
+package dev.pylon.xds.config;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * {@code ConfigSnapshot} is an immutable view of the config directory at one point: the resources in force (valid
+ * documents, plus the previous good version of resources whose current document is rejected), the rejections and the
+ * documents skipped because Pylon does not read their kind. Typed views are sorted by namespace, then name.
+ */
+public final class ConfigSnapshot {
+
+  public static final ConfigSnapshot EMPTY = new ConfigSnapshot(new TreeMap<>(), List.of(), List.of());
+
+  private final SortedMap<ResourceKey, ConfigResource> resources;
+  private final List<Rejection> rejections;
+  private final List<SkippedDocument> skipped;
+
+  ConfigSnapshot(SortedMap<ResourceKey, ConfigResource> resources, List<Rejection> rejections,
+      List<SkippedDocument> skipped) {
+    this.resources = Collections.unmodifiableSortedMap(new TreeMap<>(resources));
+    this.rejections = List.copyOf(rejections);
+    this.skipped = List.copyOf(skipped);
+  }
+
+  /** A snapshot of exactly these resources, for tests and for callers that build config in memory. */
+  public static ConfigSnapshot of(Collection<? extends ConfigResource> resources) {
+    SortedMap<ResourceKey, ConfigResource> map = new TreeMap<>();
+    for (ConfigResource resource : resources) {
+      map.put(resource.key(), resource);
+    }
+    return new ConfigSnapshot(map, List.of(), List.of());
+  }
+
+  public Collection<ConfigResource> resources() {
+    return resources.values();
+  }
+
+  public Optional<ConfigResource> get(ResourceKey key) {
+    return Optional.ofNullable(resources.get(key));
+  }
+
+  public List<IstioGateway> gateways() {
+    return ofType(IstioGateway.class);
+  }
+
+  public List<VirtualService> virtualServices() {
+    return ofType(VirtualService.class);
+  }
+
+  public List<DestinationRule> destinationRules() {
+    return ofType(DestinationRule.class);
+  }
+
+  public List<ServiceEntry> serviceEntries() {
+    return ofType(ServiceEntry.class);
+  }
+
+  public List<KubeService> services() {
+    return ofType(KubeService.class);
+  }
+
+  public List<KubeEndpointSlice> endpointSlices() {
+    return ofType(KubeEndpointSlice.class);
+  }
+
+  public List<KubeEndpoints> endpoints() {
+    return ofType(KubeEndpoints.class);
+  }
+
+  public List<KubePod> pods() {
+    return ofType(KubePod.class);
+  }
+
+  /** Rejections in {@link Rejection#ORDER}. */
+  public List<Rejection> rejections() {
+    return rejections;
+  }
+
+  public List<String> rejectionMessages() {
+    return rejections.stream().map(Rejection::message).toList();
+  }
+
+  /** Documents of kinds Pylon does not read, in file order. */
+  public List<SkippedDocument> skipped() {
+    return skipped;
+  }
+
+  private <T extends ConfigResource> List<T> ofType(Class<T> type) {
+    // the map is ordered by kind, then namespace, then name, so each kind comes out in namespace/name order
+    return resources.values().stream().filter(type::isInstance).map(type::cast).toList();
+  }
+}

@@ -1,0 +1,527 @@
+package dev.pylon.xds.config;
+
+import com.google.common.net.InetAddresses;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code ResourceParser} turns one YAML document into a validated {@link ConfigResource}, a {@link Rejection} naming
+ * the first bad field, or a skipped document of a kind Pylon does not read. Istio kinds are read strictly (unknown
+ * fields rejected); Kubernetes core kinds are read leniently, since they carry many fields a gateway has no use for.
+ */
+final class ResourceParser {
+
+  static final String GATEWAY = "Gateway";
+  static final String VIRTUAL_SERVICE = "VirtualService";
+  static final String DESTINATION_RULE = "DestinationRule";
+  static final String SERVICE_ENTRY = "ServiceEntry";
+  static final String SERVICE = "Service";
+  static final String ENDPOINTS = "Endpoints";
+  static final String ENDPOINT_SLICE = "EndpointSlice";
+  static final String POD = "Pod";
+  private static final String LIST = "List";
+
+  private static final Set<String> ISTIO_API_VERSIONS =
+      Set.of("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3");
+  private static final Set<String> ISTIO_KINDS = Set.of(GATEWAY, VIRTUAL_SERVICE, DESTINATION_RULE, SERVICE_ENTRY);
+  private static final Set<String> CORE_KINDS = Set.of(SERVICE, ENDPOINTS, POD, LIST);
+  private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+  private static final String DEFAULT_NAMESPACE = "default";
+  private static final String UNKNOWN = "?";
+
+  /** What became of one document. */
+  sealed interface Outcome permits Parsed, Rejected, Skipped {}
+
+  record Parsed(ConfigResource resource) implements Outcome {}
+
+  /** {@code key} is null when the document does not even name a resource. */
+  record Rejected(ResourceKey key, Rejection rejection) implements Outcome {}
+
+  record Skipped(SkippedDocument document) implements Outcome {}
+
+  private final String file;
+
+  private ResourceParser(String file) {
+    this.file = file;
+  }
+
+  /** Parses one document of {@code file} (a {@code v1 List} gives one outcome per item). */
+  static List<Outcome> parse(YamlNode root, String file) {
+    List<Outcome> outcomes = new ArrayList<>();
+    new ResourceParser(file).parse(root, outcomes);
+    return outcomes;
+  }
+
+  private void parse(YamlNode root, List<Outcome> outcomes) {
+    int line = root.line();
+    Field doc = Field.root(root);
+    if (!doc.isMap()) {
+      outcomes.add(new Rejected(null,
+          new Rejection(UNKNOWN, UNKNOWN, UNKNOWN, file, line, "(document)", "expected a mapping (a resource)")));
+      return;
+    }
+    String apiVersion = lenientString(doc.get("apiVersion"));
+    String kind = lenientString(doc.get("kind"));
+    Field metadata = doc.get("metadata");
+    String namespace = metadata.isMap() ? lenientString(metadata.get("namespace")) : null;
+    namespace = namespace == null || namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
+    String name = metadata.isMap() ? lenientString(metadata.get("name")) : null;
+    String shownKind = kind == null || kind.isEmpty() ? UNKNOWN : kind;
+    String shownName = name == null || name.isEmpty() ? UNKNOWN : name;
+    ResourceKey key = shownKind.equals(UNKNOWN) || shownName.equals(UNKNOWN)
+        ? null : new ResourceKey(kind, namespace, name);
+    try {
+      doc.get("kind").requiredString();
+      doc.get("apiVersion").requiredString();
+      String type = typeOf(apiVersion, kind);
+      if (type == null) {
+        outcomes.add(new Skipped(new SkippedDocument(apiVersion, kind, namespace, shownName, file, line)));
+        return;
+      }
+      if (type.equals(LIST)) {
+        for (Field item : doc.get("items").list()) {
+          parse(item.node(), outcomes);
+        }
+        return;
+      }
+      boolean istio = ISTIO_KINDS.contains(type);
+      if (istio) {
+        doc.checkKeys(FieldSupport.RESOURCE);
+      }
+      metadata.required().get("name").requiredString();
+      ResourceMeta meta = new ResourceMeta(type, namespace, name, metadata.get("labels").stringMap(), file, line);
+      outcomes.add(new Parsed(switch (type) {
+        case GATEWAY -> gateway(doc, meta);
+        case VIRTUAL_SERVICE -> virtualService(doc, meta);
+        case DESTINATION_RULE -> destinationRule(doc, meta);
+        case SERVICE_ENTRY -> serviceEntry(doc, meta);
+        case SERVICE -> service(doc, meta);
+        case ENDPOINT_SLICE -> endpointSlice(doc, meta);
+        case ENDPOINTS -> endpoints(doc, meta);
+        case POD -> pod(doc, meta);
+        default -> throw new IllegalStateException(type);
+      }));
+    } catch (FieldError e) {
+      outcomes.add(new Rejected(key,
+          new Rejection(shownKind, namespace, shownName, file, line, e.path(), e.reason())));
+    }
+  }
+
+  private static String lenientString(Field field) {
+    try {
+      return field.string();
+    } catch (FieldError e) {
+      return null;
+    }
+  }
+
+  private static String typeOf(String apiVersion, String kind) {
+    if (ISTIO_API_VERSIONS.contains(apiVersion) && ISTIO_KINDS.contains(kind)) {
+      return kind;
+    }
+    if ("v1".equals(apiVersion) && CORE_KINDS.contains(kind)) {
+      return kind;
+    }
+    if ("discovery.k8s.io/v1".equals(apiVersion) && ENDPOINT_SLICE.equals(kind)) {
+      return kind;
+    }
+    return null;
+  }
+
+  // ---- networking.istio.io ----
+
+  private static IstioGateway gateway(Field doc, ResourceMeta meta) {
+    Field spec = doc.get("spec").required().checkKeys(FieldSupport.GATEWAY);
+    Map<String, String> selector = spec.get("selector").stringMap();
+    List<IstioGateway.Server> servers = new ArrayList<>();
+    for (Field server : spec.get("servers").requiredList()) {
+      server.checkKeys(FieldSupport.SERVER);
+      Field port = server.get("port").required().checkKeys(FieldSupport.SERVER_PORT);
+      int number = port.get("number").requiredPort();
+      port.get("targetPort").optionalPort();
+      String portName = port.get("name").string("");
+      Field protocolField = port.get("protocol");
+      String protocol = protocolField.requiredString().toUpperCase(Locale.ROOT);
+      if (!FieldSupport.SERVER_PROTOCOLS.contains(protocol)) {
+        if (FieldSupport.SERVER_PROTOCOLS_NOT_SUPPORTED_YET.contains(protocol)) {
+          throw protocolField.error(protocol + " not supported yet ("
+              + String.join(", ", FieldSupport.SERVER_PROTOCOLS) + " are)");
+        }
+        throw protocolField.error("unknown protocol \"" + protocolField.string() + "\"");
+      }
+      Field bindField = server.get("bind");
+      String bind = bindField.string();
+      if (bind != null && !InetAddresses.isInetAddress(bind)) {
+        throw bindField.error("\"" + bind + "\" is not an IP address");
+      }
+      List<IstioGateway.ServerHost> hosts = new ArrayList<>();
+      for (Field hostField : server.get("hosts").requiredList()) {
+        hosts.add(serverHost(hostField));
+      }
+      servers.add(new IstioGateway.Server(number, portName, protocol, bind, hosts, server.get("name").string("")));
+    }
+    return new IstioGateway(meta, selector, servers);
+  }
+
+  private static IstioGateway.ServerHost serverHost(Field field) {
+    String text = field.requiredString();
+    int slash = text.indexOf('/');
+    String namespace = slash < 0 ? "*" : text.substring(0, slash);
+    String host = slash < 0 ? text : text.substring(slash + 1);
+    if (namespace.isEmpty() || host.isEmpty() || host.indexOf('/') >= 0) {
+      throw field.error("invalid host \"" + text + "\" (expected [namespace/]host)");
+    }
+    return new IstioGateway.ServerHost(namespace, host.toLowerCase(Locale.ROOT));
+  }
+
+  private static VirtualService virtualService(Field doc, ResourceMeta meta) {
+    Field spec = doc.get("spec").required().checkKeys(FieldSupport.VIRTUAL_SERVICE);
+    List<String> hosts = new ArrayList<>();
+    for (Field host : spec.get("hosts").requiredList()) {
+      hosts.add(HostNames.qualify(host.requiredString().toLowerCase(Locale.ROOT), meta.namespace()));
+    }
+    List<String> gateways = spec.get("gateways").stringList();
+    List<String> exportTo = spec.get("exportTo").stringList();
+    List<VirtualService.HttpRule> rules = new ArrayList<>();
+    for (Field rule : spec.get("http").requiredList()) {
+      rules.add(httpRule(rule, meta.namespace()));
+    }
+    return new VirtualService(meta, hosts, gateways, exportTo, rules);
+  }
+
+  private static VirtualService.HttpRule httpRule(Field rule, String namespace) {
+    rule.checkKeys(FieldSupport.HTTP_ROUTE);
+    String name = rule.get("name").string();
+    List<VirtualService.HttpMatch> matches = new ArrayList<>();
+    for (Field match : rule.get("match").list()) {
+      matches.add(httpMatch(match));
+    }
+    Field routeField = rule.get("route");
+    List<VirtualService.RouteDestination> route = new ArrayList<>();
+    for (Field destination : routeField.requiredList()) {
+      route.add(routeDestination(destination, namespace));
+    }
+    if (route.size() > 1 && route.stream().mapToLong(VirtualService.RouteDestination::weight).sum() == 0) {
+      throw routeField.error("the weights of several destinations must not all be 0");
+    }
+    Duration timeout = null;
+    Field timeoutField = rule.get("timeout");
+    if (timeoutField.present()) {
+      String text = timeoutField.string();
+      try {
+        timeout = Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw timeoutField.error("invalid duration \"" + text + "\" (expected e.g. 10s, 1.5s, 250ms, 1m)");
+      }
+    }
+    return new VirtualService.HttpRule(name, matches, route, timeout);
+  }
+
+  private static VirtualService.HttpMatch httpMatch(Field match) {
+    match.checkKeys(FieldSupport.HTTP_MATCH);
+    return new VirtualService.HttpMatch(
+        match.get("name").string(),
+        stringMatch(match.get("uri"), false),
+        match.get("ignoreUriCase").bool(false),
+        stringMatch(match.get("scheme"), false),
+        stringMatch(match.get("method"), false),
+        stringMatch(match.get("authority"), false),
+        headerMatches(match.get("headers")),
+        headerMatches(match.get("withoutHeaders")),
+        queryMatches(match.get("queryParams")),
+        match.get("gateways").stringList());
+  }
+
+  private static Map<String, VirtualService.StringMatch> headerMatches(Field field) {
+    Map<String, VirtualService.StringMatch> matches = new LinkedHashMap<>();
+    for (Map.Entry<String, Field> entry : field.entries()) {
+      String name = entry.getKey().toLowerCase(Locale.ROOT);
+      Field value = entry.getValue();
+      switch (name) {
+        case "uri", "scheme", "method", "authority" ->
+            throw value.error("use match." + name + " instead (Istio ignores this key in headers)");
+        case "host" -> throw value.error("use match.authority instead (Host is :authority)");
+        default -> {
+          if (name.startsWith(":")) {
+            throw value.error("pseudo-headers are matched with match.uri, scheme, method and authority");
+          }
+        }
+      }
+      if (matches.containsKey(name)) {
+        throw value.error("duplicate header name (names are case-insensitive)");
+      }
+      matches.put(name, stringMatch(value, true));
+    }
+    return matches;
+  }
+
+  private static Map<String, VirtualService.StringMatch> queryMatches(Field field) {
+    Map<String, VirtualService.StringMatch> matches = new LinkedHashMap<>();
+    for (Map.Entry<String, Field> entry : field.entries()) {
+      matches.put(entry.getKey(), stringMatch(entry.getValue(), true));
+    }
+    return matches;
+  }
+
+  /** Null when absent and presence is not allowed; {@code PRESENT} for {@code {}} where it is. */
+  private static VirtualService.StringMatch stringMatch(Field field, boolean allowPresence) {
+    if (!field.present()) {
+      return allowPresence ? new VirtualService.StringMatch(VirtualService.StringMatch.Kind.PRESENT, "") : null;
+    }
+    field.checkKeys(FieldSupport.STRING_MATCH);
+    List<String> set = new ArrayList<>(field.keys());
+    if (set.size() > 1) {
+      throw field.error("only one of exact, prefix, regex may be set");
+    }
+    if (set.isEmpty()) {
+      if (allowPresence) {
+        return new VirtualService.StringMatch(VirtualService.StringMatch.Kind.PRESENT, "");
+      }
+      throw field.error("one of exact, prefix, regex is required");
+    }
+    String kind = set.get(0);
+    Field valueField = field.get(kind);
+    String value = valueField.string("");
+    if (kind.equals("regex")) {
+      try {
+        Pattern.compile(value);
+      } catch (PatternSyntaxException e) {
+        throw valueField.error("invalid regex \"" + value + "\": " + e.getDescription());
+      }
+    }
+    return new VirtualService.StringMatch(VirtualService.StringMatch.Kind.valueOf(kind.toUpperCase(Locale.ROOT)),
+        value);
+  }
+
+  private static VirtualService.RouteDestination routeDestination(Field field, String namespace) {
+    field.checkKeys(FieldSupport.ROUTE_DESTINATION);
+    Field destination = field.get("destination").required().checkKeys(FieldSupport.DESTINATION);
+    String host = HostNames.qualify(destination.get("host").requiredString().toLowerCase(Locale.ROOT), namespace);
+    String subset = destination.get("subset").string();
+    int port = 0;
+    Field portField = destination.get("port");
+    if (portField.present()) {
+      portField.checkKeys(FieldSupport.PORT_SELECTOR);
+      port = portField.get("number").requiredPort();
+    }
+    Field weightField = field.get("weight");
+    int weight = weightField.integer(0);
+    if (weight < 0) {
+      throw weightField.error("must not be negative");
+    }
+    return new VirtualService.RouteDestination(
+        new VirtualService.Destination(host, subset == null || subset.isEmpty() ? null : subset, port), weight);
+  }
+
+  private static DestinationRule destinationRule(Field doc, ResourceMeta meta) {
+    Field spec = doc.get("spec").required().checkKeys(FieldSupport.DESTINATION_RULE);
+    String host = HostNames.qualify(spec.get("host").requiredString().toLowerCase(Locale.ROOT), meta.namespace());
+    List<DestinationRule.Subset> subsets = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (Field subset : spec.get("subsets").list()) {
+      subset.checkKeys(FieldSupport.SUBSET);
+      Field nameField = subset.get("name");
+      String name = nameField.requiredString();
+      if (!names.add(name)) {
+        throw nameField.error("duplicate subset \"" + name + "\"");
+      }
+      subsets.add(new DestinationRule.Subset(name, subset.get("labels").stringMap()));
+    }
+    return new DestinationRule(meta, host, subsets, spec.get("exportTo").stringList());
+  }
+
+  private static ServiceEntry serviceEntry(Field doc, ResourceMeta meta) {
+    Field spec = doc.get("spec").required().checkKeys(FieldSupport.SERVICE_ENTRY);
+    List<String> hosts = new ArrayList<>();
+    List<Field> hostFields = spec.get("hosts").requiredList();
+    for (Field host : hostFields) {
+      String name = host.requiredString().toLowerCase(Locale.ROOT);
+      if (name.equals("*")) {
+        throw host.error("a ServiceEntry host cannot be *");
+      }
+      hosts.add(name);
+    }
+    spec.get("addresses").stringList();
+    spec.get("subjectAltNames").stringList();
+    Field location = spec.get("location");
+    String locationValue = location.string("MESH_EXTERNAL");
+    if (!locationValue.equals("MESH_EXTERNAL") && !locationValue.equals("MESH_INTERNAL")) {
+      throw location.error("unknown location \"" + locationValue + "\" (MESH_EXTERNAL, MESH_INTERNAL)");
+    }
+    List<ServiceEntry.Port> ports = new ArrayList<>();
+    Set<Integer> numbers = new HashSet<>();
+    Set<String> portNames = new HashSet<>();
+    for (Field port : spec.get("ports").requiredList()) {
+      port.checkKeys(FieldSupport.SERVICE_PORT);
+      Field numberField = port.get("number");
+      int number = numberField.requiredPort();
+      if (!numbers.add(number)) {
+        throw numberField.error("duplicate port " + number);
+      }
+      Field nameField = port.get("name");
+      String name = nameField.string("");
+      if (!name.isEmpty() && !portNames.add(name)) {
+        throw nameField.error("duplicate port name \"" + name + "\"");
+      }
+      ports.add(new ServiceEntry.Port(number, name, port.get("protocol").string("").toUpperCase(Locale.ROOT),
+          port.get("targetPort").optionalPort()));
+    }
+    Field resolutionField = spec.get("resolution");
+    String resolutionText = resolutionField.string("NONE");
+    if (!FieldSupport.RESOLUTIONS.contains(resolutionText)) {
+      if (FieldSupport.RESOLUTIONS_NOT_SUPPORTED_YET.contains(resolutionText)) {
+        throw resolutionField.error(resolutionText + (resolutionField.present() ? "" : " (the default)")
+            + " not supported yet (" + String.join(", ", FieldSupport.RESOLUTIONS) + " are)");
+      }
+      throw resolutionField.error("unknown resolution \"" + resolutionText + "\"");
+    }
+    ServiceEntry.Resolution resolution = ServiceEntry.Resolution.valueOf(resolutionText);
+    List<ServiceEntry.WorkloadEndpoint> endpoints = new ArrayList<>();
+    for (Field endpoint : spec.get("endpoints").list()) {
+      endpoints.add(workloadEndpoint(endpoint, resolution, portNames));
+    }
+    if (endpoints.isEmpty() && resolution != ServiceEntry.Resolution.STATIC) {
+      for (int i = 0; i < hosts.size(); i++) {
+        if (HostNames.isWildcard(hosts.get(i))) {
+          throw hostFields.get(i).error("a wildcard host cannot be resolved (resolution " + resolution
+              + " without endpoints)");
+        }
+      }
+    }
+    return new ServiceEntry(meta, hosts, ports, resolution, endpoints, spec.get("exportTo").stringList());
+  }
+
+  private static ServiceEntry.WorkloadEndpoint workloadEndpoint(Field endpoint, ServiceEntry.Resolution resolution,
+      Set<String> portNames) {
+    endpoint.checkKeys(FieldSupport.WORKLOAD_ENTRY);
+    Field addressField = endpoint.get("address");
+    String address = addressField.requiredString();
+    if (address.startsWith("unix://")) {
+      throw addressField.error("unix domain socket addresses not supported yet");
+    }
+    if (resolution == ServiceEntry.Resolution.STATIC && !InetAddresses.isInetAddress(address)) {
+      throw addressField.error("\"" + address + "\" is not an IP address (resolution STATIC)");
+    }
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    for (Map.Entry<String, Field> entry : endpoint.get("ports").entries()) {
+      if (!portNames.contains(entry.getKey())) {
+        throw entry.getValue().error("no port named \"" + entry.getKey() + "\" in spec.ports");
+      }
+      ports.put(entry.getKey(), entry.getValue().requiredPort());
+    }
+    Field weightField = endpoint.get("weight");
+    int weight = weightField.integer(0);
+    if (weight < 0) {
+      throw weightField.error("must not be negative");
+    }
+    endpoint.get("network").string();
+    endpoint.get("locality").string();
+    endpoint.get("serviceAccount").string();
+    return new ServiceEntry.WorkloadEndpoint(address, ports, endpoint.get("labels").stringMap(), weight);
+  }
+
+  // ---- Kubernetes core ----
+
+  private static KubeService service(Field doc, ResourceMeta meta) {
+    Field spec = doc.get("spec");
+    Field type = spec.get("type");
+    if ("ExternalName".equals(type.string())) {
+      throw type.error("ExternalName not supported yet");
+    }
+    List<KubeService.Port> ports = new ArrayList<>();
+    for (Field port : spec.get("ports").list()) {
+      ports.add(new KubeService.Port(port.get("name").string(""), port.get("port").requiredPort(),
+          port.get("protocol").string("TCP")));
+    }
+    return new KubeService(meta, ports);
+  }
+
+  private static KubeEndpointSlice endpointSlice(Field doc, ResourceMeta meta) {
+    String serviceName = meta.labels().get(SERVICE_NAME_LABEL);
+    if (serviceName == null || serviceName.isEmpty()) {
+      throw doc.get("metadata").get("labels").error("missing the " + SERVICE_NAME_LABEL + " label");
+    }
+    Field addressType = doc.get("addressType");
+    String type = addressType.string("IPv4");
+    if (type.equals("FQDN")) {
+      throw addressType.error("FQDN not supported yet");
+    }
+    if (!type.equals("IPv4") && !type.equals("IPv6")) {
+      throw addressType.error("unknown address type \"" + type + "\"");
+    }
+    List<KubeEndpointPort> ports = new ArrayList<>();
+    for (Field port : doc.get("ports").list()) {
+      ports.add(new KubeEndpointPort(port.get("name").string(""), port.get("port").requiredPort()));
+    }
+    List<KubeEndpoint> endpoints = new ArrayList<>();
+    for (Field endpoint : doc.get("endpoints").list()) {
+      boolean ready = endpoint.get("conditions").get("ready").bool(true);
+      Field targetRef = endpoint.get("targetRef");
+      for (Field address : endpoint.get("addresses").requiredList()) {
+        endpoints.add(kubeEndpoint(address, ready, targetRef, meta.namespace()));
+      }
+    }
+    return new KubeEndpointSlice(meta, serviceName, ports, endpoints);
+  }
+
+  private static KubeEndpoints endpoints(Field doc, ResourceMeta meta) {
+    List<KubeEndpoints.Subset> subsets = new ArrayList<>();
+    for (Field subset : doc.get("subsets").list()) {
+      List<KubeEndpoint> addresses = new ArrayList<>();
+      for (Field address : subset.get("addresses").list()) {
+        addresses.add(kubeEndpoint(address.get("ip"), true, address.get("targetRef"), meta.namespace()));
+      }
+      // notReadyAddresses are left out, as Istio leaves out endpoints that are not ready
+      List<KubeEndpointPort> ports = new ArrayList<>();
+      for (Field port : subset.get("ports").list()) {
+        ports.add(new KubeEndpointPort(port.get("name").string(""), port.get("port").requiredPort()));
+      }
+      subsets.add(new KubeEndpoints.Subset(addresses, ports));
+    }
+    return new KubeEndpoints(meta, subsets);
+  }
+
+  private static KubeEndpoint kubeEndpoint(Field addressField, boolean ready, Field targetRef, String namespace) {
+    String address = addressField.requiredString();
+    if (!InetAddresses.isInetAddress(address)) {
+      throw addressField.error("\"" + address + "\" is not an IP address");
+    }
+    String podNamespace = null;
+    String podName = null;
+    if (targetRef.present() && POD.equals(targetRef.get("kind").string())) {
+      podName = targetRef.get("name").string();
+      podNamespace = targetRef.get("namespace").string(namespace);
+    }
+    return new KubeEndpoint(address, ready, podNamespace, podName);
+  }
+
+  private static KubePod pod(Field doc, ResourceMeta meta) {
+    Field status = doc.get("status");
+    Set<String> ips = new LinkedHashSet<>();
+    String podIp = status.get("podIP").string();
+    if (podIp != null && !podIp.isEmpty()) {
+      ips.add(podIp);
+    }
+    for (Field ip : status.get("podIPs").list()) {
+      String value = ip.get("ip").string();
+      if (value != null && !value.isEmpty()) {
+        ips.add(value);
+      }
+    }
+    for (String ip : ips) {
+      if (!InetAddresses.isInetAddress(ip)) {
+        throw status.get("podIP").error("\"" + ip + "\" is not an IP address");
+      }
+    }
+    return new KubePod(meta, new ArrayList<>(ips));
+  }
+}

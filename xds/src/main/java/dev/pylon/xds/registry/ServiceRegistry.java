@@ -1,0 +1,172 @@
+package dev.pylon.xds.registry;
+
+import com.google.common.net.InetAddresses;
+import dev.pylon.xds.config.ConfigSnapshot;
+import dev.pylon.xds.config.KubeEndpoint;
+import dev.pylon.xds.config.KubeEndpointPort;
+import dev.pylon.xds.config.KubeEndpointSlice;
+import dev.pylon.xds.config.KubeEndpoints;
+import dev.pylon.xds.config.KubePod;
+import dev.pylon.xds.config.KubeService;
+import dev.pylon.xds.config.ServiceEntry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * {@code ServiceRegistry} is the service discovery of files mode: hosts and their endpoints, from Kubernetes
+ * {@code Service} + {@code EndpointSlice} (or {@code Endpoints}) documents, with endpoint labels taken from
+ * {@code Pod} documents, and from {@code ServiceEntry} resources ({@code STATIC} addresses, or {@code DNS} names
+ * resolved in a {@link DnsTable}). When two resources define the same host, a Kubernetes Service wins over a
+ * ServiceEntry (as in Istio), then the first by namespace/name.
+ */
+public final class ServiceRegistry {
+
+  private static final Comparator<ServiceEndpoint> ENDPOINT_ORDER =
+      Comparator.comparing(ServiceEndpoint::address).thenComparingInt(ServiceEndpoint::port);
+
+  private final SortedMap<String, ServiceHost> hosts;
+
+  private ServiceRegistry(SortedMap<String, ServiceHost> hosts) {
+    this.hosts = java.util.Collections.unmodifiableSortedMap(hosts);
+  }
+
+  public static ServiceRegistry build(ConfigSnapshot config, DnsTable dns) {
+    SortedMap<String, ServiceHost> hosts = new TreeMap<>();
+    PodLabels pods = new PodLabels(config.pods());
+    for (KubeService service : config.services()) {
+      hosts.putIfAbsent(service.host(), kubeHost(config, service, pods));
+    }
+    for (ServiceEntry entry : config.serviceEntries()) {
+      for (String host : entry.hosts()) {
+        hosts.putIfAbsent(host, entryHost(entry, host, dns));
+      }
+    }
+    return new ServiceRegistry(hosts);
+  }
+
+  public Optional<ServiceHost> host(String host) {
+    return Optional.ofNullable(hosts.get(host));
+  }
+
+  /** All hosts, sorted by name. */
+  public Collection<ServiceHost> hosts() {
+    return hosts.values();
+  }
+
+  private static ServiceHost kubeHost(ConfigSnapshot config, KubeService service, PodLabels pods) {
+    String namespace = service.meta().namespace();
+    String name = service.meta().name();
+    List<KubeEndpointSlice> slices = config.endpointSlices().stream()
+        .filter(slice -> slice.meta().namespace().equals(namespace) && slice.serviceName().equals(name))
+        .toList();
+    List<ServicePort> ports = new ArrayList<>();
+    Map<Integer, List<ServiceEndpoint>> endpoints = new HashMap<>();
+    for (KubeService.Port port : service.ports()) {
+      ports.add(new ServicePort(port.port(), port.name(), port.protocol()));
+      List<ServiceEndpoint> serving = new ArrayList<>();
+      if (!slices.isEmpty()) {
+        for (KubeEndpointSlice slice : slices) {
+          addKubeEndpoints(slice.ports(), slice.endpoints(), port.name(), pods, serving);
+        }
+      } else {
+        config.endpoints().stream()
+            .filter(e -> e.meta().namespace().equals(namespace) && e.meta().name().equals(name))
+            .findFirst()
+            .ifPresent(e -> {
+              for (KubeEndpoints.Subset subset : e.subsets()) {
+                addKubeEndpoints(subset.ports(), subset.addresses(), port.name(), pods, serving);
+              }
+            });
+      }
+      endpoints.put(port.port(), sorted(serving));
+    }
+    return new ServiceHost(service.host(), namespace, ports, endpoints, List.of(),
+        "Service " + namespace + "/" + name);
+  }
+
+  /** Service ports map to endpoint ports by name, as in Kubernetes; the endpoint port is the target port number. */
+  private static void addKubeEndpoints(List<KubeEndpointPort> endpointPorts, List<KubeEndpoint> addresses,
+      String servicePortName, PodLabels pods, List<ServiceEndpoint> into) {
+    for (KubeEndpointPort endpointPort : endpointPorts) {
+      if (!endpointPort.name().equals(servicePortName)) {
+        continue;
+      }
+      for (KubeEndpoint endpoint : addresses) {
+        if (endpoint.ready()) {
+          into.add(new ServiceEndpoint(endpoint.address(), endpointPort.port(), pods.labels(endpoint), 0));
+        }
+      }
+    }
+  }
+
+  private static ServiceHost entryHost(ServiceEntry entry, String host, DnsTable dns) {
+    List<ServicePort> ports = new ArrayList<>();
+    Map<Integer, List<ServiceEndpoint>> endpoints = new HashMap<>();
+    for (ServiceEntry.Port port : entry.ports()) {
+      ports.add(new ServicePort(port.number(), port.name(), port.protocol()));
+      int defaultTarget = port.targetPort() > 0 ? port.targetPort() : port.number();
+      List<ServiceEndpoint> serving = new ArrayList<>();
+      if (entry.endpoints().isEmpty()) {
+        if (entry.resolution() != ServiceEntry.Resolution.STATIC) {
+          for (String ip : dns.lookup(host)) {
+            serving.add(new ServiceEndpoint(ip, defaultTarget, Map.of(), 0));
+          }
+        }
+      } else {
+        for (ServiceEntry.WorkloadEndpoint endpoint : entry.endpoints()) {
+          int target = endpoint.ports().getOrDefault(port.name(), defaultTarget);
+          for (String ip : addresses(endpoint.address(), dns)) {
+            serving.add(new ServiceEndpoint(ip, target, endpoint.labels(), endpoint.weight()));
+          }
+        }
+      }
+      endpoints.put(port.number(), sorted(serving));
+    }
+    return new ServiceHost(host, entry.meta().namespace(), ports, endpoints, entry.exportTo(),
+        "ServiceEntry " + entry.meta().namespace() + "/" + entry.meta().name());
+  }
+
+  private static List<String> addresses(String address, DnsTable dns) {
+    return InetAddresses.isInetAddress(address) ? List.of(address) : dns.lookup(address);
+  }
+
+  private static List<ServiceEndpoint> sorted(List<ServiceEndpoint> endpoints) {
+    // one endpoint per address:port; the first definition wins
+    TreeSet<ServiceEndpoint> unique = new TreeSet<>(ENDPOINT_ORDER);
+    unique.addAll(endpoints);
+    return List.copyOf(unique);
+  }
+
+  /** Pod labels by Pod reference and by IP, to label endpoints the way Istio labels them from their pods. */
+  private static final class PodLabels {
+    private final Map<String, Map<String, String>> byName = new HashMap<>();
+    private final Map<String, Map<String, String>> byIp = new HashMap<>();
+
+    PodLabels(List<KubePod> pods) {
+      for (KubePod pod : pods) {
+        byName.put(pod.meta().namespace() + "/" + pod.meta().name(), pod.meta().labels());
+        for (String ip : pod.ips()) {
+          byIp.putIfAbsent(InetAddresses.toAddrString(InetAddresses.forString(ip)), pod.meta().labels());
+        }
+      }
+    }
+
+    Map<String, String> labels(KubeEndpoint endpoint) {
+      if (endpoint.podName() != null) {
+        Map<String, String> labels = byName.get(endpoint.podNamespace() + "/" + endpoint.podName());
+        if (labels != null) {
+          return labels;
+        }
+      }
+      return byIp.getOrDefault(InetAddresses.toAddrString(InetAddresses.forString(endpoint.address())), Map.of());
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.pylon.xds.translate;
+
+import dev.pylon.xds.config.ConfigSnapshot;
+import dev.pylon.xds.registry.DnsTable;
+import dev.pylon.xds.registry.ServiceRegistry;
+
+/**
+ * {@code Translator} turns the config of files mode into the Envoy v3 resources of one gateway identity, with Istio's
+ * semantics for Gateways, VirtualServices, DestinationRules and ServiceEntries. It is a pure function: the same config,
+ * DNS results and identity give byte-identical resources and the same version.
+ *
+ * <p>What it emits, and nothing else (the gateway NACKs fields it does not implement):
+ * <ul>
+ *   <li>one {@code Listener} {@code 0.0.0.0_<port>} (or {@code <bind>_<port>}) per server port of the Gateways that
+ *       select the identity, with one {@code http_connection_manager} using RDS over ADS and the router filter;</li>
+ *   <li>one {@code RouteConfiguration} {@code http.<port>} (or {@code http.<port>.<bind>}) per listener, one virtual host
+ *       per host bound on that port;</li>
+ *   <li>one EDS {@code Cluster} {@code outbound|<port>|<subset>|<host>} per port and DestinationRule subset of every
+ *       registry host exported to the identity's namespace, plus one per destination routed to that the registry does
+ *       not know (no endpoints, with a warning), so no route names a missing cluster;</li>
+ *   <li>one {@code ClusterLoadAssignment} per cluster.</li>
+ * </ul>
+ */
+public final class Translator {
+
+  private Translator() {}
+
+  /** Translates with no DNS results (DNS ServiceEntries without IP endpoints have no endpoints). */
+  public static XdsResources translate(ConfigSnapshot config, GatewayIdentity gateway) {
+    return translate(config, DnsTable.EMPTY, gateway);
+  }
+
+  public static XdsResources translate(ConfigSnapshot config, DnsTable dns, GatewayIdentity gateway) {
+    return translate(config, ServiceRegistry.build(config, dns), gateway);
+  }
+
+  /** Translates against a registry already built from {@code config} (to share it between identities). */
+  public static XdsResources translate(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity gateway) {
+    return new Translation(config, registry, gateway).run();
+  }
+}

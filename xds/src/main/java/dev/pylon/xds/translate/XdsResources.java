@@ -1,0 +1,190 @@
+package dev.pylon.xds.translate;
+
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The Envoy v3 resources of one gateway identity (listeners and route configurations by port, clusters and load
+ * assignments by name), plus the translator's warnings
+ * (destinations it could not find, ...). {@link #version()} is a hash of the resources: equal resources, equal version.
+ */
+public record XdsResources(List<Listener> listeners, List<RouteConfiguration> routes, List<Cluster> clusters,
+    List<ClusterLoadAssignment> endpoints, List<String> warnings) {
+
+  private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
+      .add(HttpConnectionManager.getDescriptor())
+      .add(Router.getDescriptor())
+      .build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public XdsResources {
+    listeners = List.copyOf(listeners);
+    routes = List.copyOf(routes);
+    clusters = List.copyOf(clusters);
+    endpoints = List.copyOf(endpoints);
+    warnings = List.copyOf(warnings);
+  }
+
+  /**
+   * References that do not resolve: a listener naming a missing route configuration, a route naming a missing
+   * cluster, a cluster without its load assignment. Empty for every translator output; checked before publishing.
+   * (java-control-plane's own {@code ensureConsistent} only recognizes the legacy filter name
+   * {@code envoy.http_connection_manager}, so it cannot check these listeners.)
+   */
+  public List<String> danglingReferences() {
+    Set<String> routeNames = routes.stream().map(RouteConfiguration::getName).collect(Collectors.toSet());
+    Set<String> clusterNames = clusters.stream().map(Cluster::getName).collect(Collectors.toSet());
+    Set<String> assignmentNames =
+        endpoints.stream().map(ClusterLoadAssignment::getClusterName).collect(Collectors.toSet());
+    List<String> problems = new ArrayList<>();
+    for (Listener listener : listeners) {
+      for (FilterChain chain : listener.getFilterChainsList()) {
+        for (Filter filter : chain.getFiltersList()) {
+          if (!filter.getTypedConfig().is(HttpConnectionManager.class)) {
+            continue;
+          }
+          String routeName;
+          try {
+            routeName = filter.getTypedConfig().unpack(HttpConnectionManager.class).getRds().getRouteConfigName();
+          } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+          }
+          if (!routeNames.contains(routeName)) {
+            problems.add("listener " + listener.getName() + " names missing route configuration " + routeName);
+          }
+        }
+      }
+    }
+    for (RouteConfiguration routeConfiguration : routes) {
+      for (VirtualHost virtualHost : routeConfiguration.getVirtualHostsList()) {
+        for (Route route : virtualHost.getRoutesList()) {
+          List<String> targets = new ArrayList<>();
+          if (!route.getRoute().getCluster().isEmpty()) {
+            targets.add(route.getRoute().getCluster());
+          }
+          route.getRoute().getWeightedClusters().getClustersList().forEach(weight -> targets.add(weight.getName()));
+          for (String target : targets) {
+            if (!clusterNames.contains(target)) {
+              problems.add("route configuration " + routeConfiguration.getName() + " names missing cluster " + target);
+            }
+          }
+        }
+      }
+    }
+    for (Cluster cluster : clusters) {
+      if (!assignmentNames.contains(cluster.getEdsClusterConfig().getServiceName())) {
+        problems.add("cluster " + cluster.getName() + " has no load assignment");
+      }
+    }
+    return problems;
+  }
+
+  /** 16 hex digits of a SHA-256 over the deterministic serialization of every resource. */
+  public String version() {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+    hash(digest, "listeners", listeners);
+    hash(digest, "routes", routes);
+    hash(digest, "clusters", clusters);
+    hash(digest, "endpoints", endpoints);
+    return HexFormat.of().formatHex(digest.digest(), 0, 8);
+  }
+
+  private static void hash(MessageDigest digest, String type, List<? extends Message> messages) {
+    digest.update(type.getBytes(StandardCharsets.UTF_8));
+    for (Message message : messages) {
+      byte[] bytes = deterministicBytes(message);
+      digest.update(CodedOutputStreamHelper.varint(bytes.length));
+      digest.update(bytes);
+    }
+  }
+
+  private static byte[] deterministicBytes(Message message) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      CodedOutputStream coded = CodedOutputStream.newInstance(out);
+      coded.useDeterministicSerialization(); // map entries in key order, so equal messages hash alike
+      message.writeTo(coded);
+      coded.flush();
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** All resources as pretty-printed JSON (proto3 JSON mapping), for golden tests and config dumps. */
+  public String toJson() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("version", version());
+    add(root.putArray("listeners"), listeners);
+    add(root.putArray("routes"), routes);
+    add(root.putArray("clusters"), clusters);
+    add(root.putArray("endpoints"), endpoints);
+    DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
+        .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+        .withArrayIndenter(new DefaultIndenter("  ", "\n"));
+    try {
+      return JSON.writer(printer).writeValueAsString(root) + "\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void add(ArrayNode array, List<? extends Message> messages) {
+    JsonFormat.Printer printer = JsonFormat.printer().usingTypeRegistry(TYPES);
+    for (Message message : messages) {
+      try {
+        array.add(JSON.readTree(printer.print(message)));
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("cannot print " + message.getDescriptorForType().getFullName(), e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private static final class CodedOutputStreamHelper {
+    static byte[] varint(int value) {
+      byte[] buffer = new byte[CodedOutputStream.computeUInt32SizeNoTag(value)];
+      CodedOutputStream coded = CodedOutputStream.newInstance(buffer);
+      try {
+        coded.writeUInt32NoTag(value);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return buffer;
+    }
+  }
+}
