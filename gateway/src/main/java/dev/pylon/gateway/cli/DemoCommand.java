@@ -66,20 +66,20 @@ final class DemoCommand implements Callable<Integer> {
     Shutdown.onExit(() -> pylon.close().eventually(() -> backendsVertx.close()), gateway.drainTime);
     Map<String, Integer> ports = new TreeMap<>(pylon.gateway().boundPorts());
     int port = ports.getOrDefault("0.0.0.0_8080", ports.values().stream().findFirst().orElse(8080));
-    String base = "http://localhost:" + port;
+    String base = "localhost:" + port;
     System.out.printf("""
 
         Pylon demo is up: config %s, gateway listeners %s, readiness http://localhost:%d/healthz/ready
 
         Try:
-          curl -s %s/productpage                              # productpage v1
-          curl -s %s/reviews/1                                # 90%% reviews v1, 10%% reviews v3
-          curl -s -H 'end-user: jason' %s/reviews/1           # always reviews v2
+          curl -s %s/productpage                       # productpage v1
+          curl -s %s/reviews/1                         # 90%% reviews v1, 10%% reviews v3
+          curl -s -H 'end-user: jason' %s/reviews/1    # always reviews v2
           for i in $(seq 50); do curl -s %s/reviews/1 | grep -o '"version":"v[0-9]"'; done | sort | uniq -c
-          curl -s %s/details/0                                # details v1
-          curl -si %s/nowhere                                 # 404: no route
-          curl -s http://localhost:%d/config_dump             # what the gateway serves with (admin)
-          curl -s http://localhost:%d/stats/prometheus | grep istio_requests_total
+          curl -s %s/details/0                         # details v1
+          curl -si %s/nowhere                          # 404: no route
+          curl -s localhost:%d/config_dump                        # what the gateway serves with (admin)
+          curl -s localhost:%d/stats/prometheus | grep istio_requests_total
 
         Edit %s/virtual-service.yaml (e.g. the 90/10 weights) and repeat: applied within a second.
         Ctrl-C stops.

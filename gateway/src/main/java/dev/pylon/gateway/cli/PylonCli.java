@@ -1,5 +1,6 @@
 package dev.pylon.gateway.cli;
 
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,9 +37,16 @@ public final class PylonCli implements Runnable {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     int code = new CommandLine(new PylonCli()).execute(args);
-    // Long-running commands return -1 and keep the process alive on their non-daemon threads.
     if (code >= 0) {
       System.exit(code);
+    }
+    // A long-running command returned -1: its servers run on their own threads, some of them daemons (gRPC's),
+    // so the main thread stays until the JVM shuts down (SIGTERM/SIGINT run the drain in a shutdown hook).
+    CountDownLatch forever = new CountDownLatch(1);
+    try {
+      forever.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
