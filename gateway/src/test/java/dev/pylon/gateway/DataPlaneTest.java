@@ -8,6 +8,7 @@ import static dev.pylon.gateway.testing.Snapshots.snapshot;
 import static dev.pylon.gateway.testing.Snapshots.split;
 import static dev.pylon.gateway.testing.Snapshots.withHeader;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.pylon.gateway.testing.Http;
 import dev.pylon.gateway.testing.Http.Response;
@@ -152,9 +153,8 @@ class DataPlaneTest {
     assertThat(timeout.status()).isEqualTo(504);
     assertThat(timeout.text()).isEqualTo("upstream request timeout");
 
-    String metrics = gateway.registry().scrape();
-    assertThat(metrics).contains("response_flags=\"NR\"").contains("response_flags=\"NC\"")
-        .contains("response_flags=\"UH\"").contains("response_flags=\"UF\"").contains("response_flags=\"UT\"");
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(gateway.registry().scrape()).contains("response_flags=\"NR\"").contains("response_flags=\"NC\"")
+        .contains("response_flags=\"UH\"").contains("response_flags=\"UF\"").contains("response_flags=\"UT\""));
   }
 
   @Test

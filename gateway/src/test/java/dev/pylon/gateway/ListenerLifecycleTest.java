@@ -6,6 +6,7 @@ import static dev.pylon.gateway.testing.Snapshots.prefix;
 import static dev.pylon.gateway.testing.Snapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.pylon.gateway.testing.Http;
 import dev.pylon.gateway.testing.Snapshots;
@@ -14,6 +15,7 @@ import dev.pylon.xds.client.NodeIdentity;
 import io.vertx.core.Vertx;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,11 +87,12 @@ class ListenerLifecycleTest {
   void metricsAndAdmin_describeWhatIsServed() {
     gateway.apply(withListeners("a").version("v7").build()).await();
     http.get(gateway.listenerPort("a"), "h", "/");
-    String scrape = http.get(gateway.metricsPort(), "h", "/stats/prometheus").text();
-    assertThat(scrape)
+    // the request is counted when its response has been written, which may be just after the client has it
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+            http.get(gateway.metricsPort(), "h", "/stats/prometheus").text())
         .contains("istio_requests_total{destination_cluster=\"web\",listener=\"a\",reporter=\"source\","
             + "response_code=\"200\",response_flags=\"-\"} 1.0")
-        .contains("pylon_listeners_active 1.0");
+        .contains("pylon_listeners_active 1.0"));
     String dump = http.get(gateway.adminPort(), "h", "/config_dump").text();
     assertThat(dump).contains("\"version\" : \"v7\"").contains("\"name\" : \"web\"").contains("http.8080");
     assertThat(http.get(gateway.adminPort(), "h", "/clusters").text()).contains("web::127.0.0.1:" + upstream.port());
