@@ -220,6 +220,18 @@ class DataPlaneTest {
       assertThat(r.requestHeader("host")).isEqualTo("bookinfo.local");
       // the upstream's "connection" header must not reach an HTTP/2 client
       assertThat(r.headers().get("connection")).isNull();
+      // a bodiless HTTP/2 request stays bodiless upstream (no chunked framing invented)
+      assertThat(r.requestHeader("transfer-encoding")).isNull();
+      assertThat(r.requestHeader("content-length")).isNull();
+    }
+  }
+
+  @Test
+  void h2c_postWithoutLength_isStreamedChunkedUpstream() {
+    try (Http h2 = Http.h2c(vertx)) {
+      Response r = h2.send(HttpMethod.POST, port(), "shop.example.com", "/echo", Map.of(), Buffer.buffer("abc"));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.text()).isEqualTo("abc");
     }
   }
 

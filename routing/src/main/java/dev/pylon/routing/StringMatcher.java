@@ -3,7 +3,6 @@ package dev.pylon.routing;
 import static java.util.Objects.requireNonNull;
 
 import com.google.re2j.Pattern;
-import java.util.Locale;
 
 /**
  * A compiled string predicate with the semantics of Envoy's {@code type.matcher.v3.StringMatcher}: exact, prefix,
@@ -92,7 +91,14 @@ public sealed interface StringMatcher {
       if (!ignoreCase) {
         return v.contains(value);
       }
-      return v.toLowerCase(Locale.ROOT).contains(value.toLowerCase(Locale.ROOT));
+      // regionMatches at each offset: no lower-cased copies per request
+      int n = value.length();
+      for (int i = 0, last = v.length() - n; i <= last; i++) {
+        if (v.regionMatches(true, i, value, 0, n)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 

@@ -126,6 +126,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private long upstreamStart;
     private long timer = -1;
     private boolean done;
+    private Body body = Body.UNKNOWN;
+    private io.vertx.core.buffer.Buffer firstChunk;
 
     Exchange(
         HttpServerRequest request,
@@ -157,6 +159,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
               .setURI(request.uri())
               .setConnectTimeout(cluster.connectTimeout().toMillis());
       upstreamStart = System.nanoTime();
+      decideBody();
       client.request(options).onComplete(ar -> {
         if (ar.succeeded()) {
           onUpstreamRequest(ar.result());
@@ -180,19 +183,68 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           onUpstreamFailure(ar.cause());
         }
       });
+      if (body != Body.UNKNOWN) {
+        sendBody();
+      }
+    }
+
+    /**
+     * How the request body is framed upstream. HTTP/1.x says it in the headers. An HTTP/2 request without
+     * content-length says it only by ending the stream: wait for its first DATA frame or its end, so a bodiless
+     * request stays bodiless upstream instead of becoming an empty chunked one.
+     */
+    private void decideBody() {
       MultiMap in = request.headers();
-      boolean http1 = request.version() != HttpVersion.HTTP_2;
       if (in.contains("content-length")) {
-        pipeBody(req);
-      } else if (http1 && !isChunked(in)) {
-        // An HTTP/1.x request without Content-Length or chunked framing has no body.
-        request.resume();
-        req.end();
-      } else if (!http1 && request.isEnded()) {
-        req.end();
+        body = Body.PIPE;
+      } else if (request.version() != HttpVersion.HTTP_2) {
+        body = isChunked(in) ? Body.CHUNKED : Body.NONE;
+      } else if (request.isEnded()) {
+        body = Body.NONE;
       } else {
-        req.setChunked(true);
-        pipeBody(req);
+        request.handler(chunk -> {
+          request.pause();
+          request.handler(null);
+          request.endHandler(null);
+          firstChunk = chunk;
+          bodyDecided(Body.CHUNKED);
+        });
+        request.endHandler(v -> bodyDecided(Body.NONE));
+        request.resume();
+      }
+    }
+
+    private void bodyDecided(Body decided) {
+      body = decided;
+      if (upstream != null && !done) {
+        sendBody();
+      }
+    }
+
+    private void sendBody() {
+      HttpClientRequest req = upstream;
+      switch (body) {
+        case NONE -> {
+          resumeIfReading();
+          req.end();
+        }
+        case PIPE -> pipeBody(req);
+        case CHUNKED -> {
+          req.setChunked(true);
+          if (firstChunk != null) {
+            req.write(firstChunk);
+            firstChunk = null;
+          }
+          pipeBody(req);
+        }
+        case UNKNOWN -> throw new IllegalStateException("body framing not decided");
+      }
+    }
+
+    /** Lets the rest of the request body be read (and dropped, if nobody listens); an ended request can't resume. */
+    private void resumeIfReading() {
+      if (!request.isEnded()) {
+        request.resume();
       }
     }
 
@@ -314,7 +366,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (log.isDebugEnabled()) {
         log.debug("cluster {} endpoint {}: {}", cluster.name(), endpoint, cause.toString());
       }
-      request.resume();
+      resumeIfReading();
       if (connectFailure) {
         reply(503, UPSTREAM_CONNECT_FAILURE, ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
       } else {
@@ -335,7 +387,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (started) {
         abortDownstream();
       } else {
-        request.resume();
+        resumeIfReading();
         sendLocal(504, "upstream request timeout");
       }
     }
@@ -378,6 +430,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       metrics.record(listenerName, cluster.name(), status, flag.code, System.nanoTime() - start);
     }
+  }
+
+  private enum Body {
+    UNKNOWN,
+    NONE,
+    PIPE,
+    CHUNKED
   }
 
   private static boolean isChunked(MultiMap headers) {

@@ -40,7 +40,9 @@ public final class Http implements AutoCloseable {
   public Response send(
       HttpMethod method, int port, String host, String path, Map<String, String> headers, Buffer body) {
     RequestOptions options =
-        new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(path);
+        new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(path)
+            // a stuck exchange fails the test instead of hanging the build
+            .setIdleTimeout(30_000);
     return client.request(options)
         .compose(req -> {
           if (host != null) {
