@@ -2,8 +2,6 @@ package dev.pylon.routing;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.re2j.Pattern;
-
 /**
  * The path part of a route match, with Envoy's {@code RouteMatch.path_specifier} semantics: {@code path} compares the
  * path without its query string; {@code prefix} is a plain string prefix of the whole {@code :path} (so {@code /test}
@@ -44,9 +42,9 @@ public sealed interface PathMatcher {
   }
 
   /** Whole-path RE2 regex, query string ignored. */
-  record Regex(Pattern pattern) implements PathMatcher {
+  record Regex(StringMatcher.Regex regex) implements PathMatcher {
     public Regex {
-      requireNonNull(pattern, "pattern");
+      requireNonNull(regex, "regex");
     }
 
     /**
@@ -55,27 +53,12 @@ public sealed interface PathMatcher {
      * @throws com.google.re2j.PatternSyntaxException when it is not valid RE2
      */
     public static Regex of(String regex) {
-      return new Regex(Pattern.compile(regex));
+      return new Regex((StringMatcher.Regex) StringMatcher.regex(regex));
     }
 
     @Override
     public boolean matches(RequestView request) {
-      return pattern.matches(request.pathWithoutQuery());
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Regex r && r.pattern.pattern().equals(pattern.pattern());
-    }
-
-    @Override
-    public int hashCode() {
-      return pattern.pattern().hashCode();
-    }
-
-    @Override
-    public String toString() {
-      return "Regex[" + pattern.pattern() + "]";
+      return regex.matches(request.pathWithoutQuery());
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.pylon.gateway.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -34,24 +35,21 @@ public final class RequestMetrics {
   }
 
   private Meters create(Key k) {
-    String code = Integer.toString(k.status);
+    Tags tags = Tags.of(
+        "reporter", "source",
+        "listener", k.listener,
+        "destination_cluster", k.cluster,
+        "response_code", Integer.toString(k.status),
+        "response_flags", k.flags);
     Counter requests =
         Counter.builder("istio_requests_total")
             .description("Requests handled by the gateway")
-            .tag("reporter", "source")
-            .tag("listener", k.listener)
-            .tag("destination_cluster", k.cluster)
-            .tag("response_code", code)
-            .tag("response_flags", k.flags)
+            .tags(tags)
             .register(registry);
     Timer duration =
         Timer.builder("istio_request_duration_milliseconds")
             .description("Request duration, from the first byte received to the last byte sent")
-            .tag("reporter", "source")
-            .tag("listener", k.listener)
-            .tag("destination_cluster", k.cluster)
-            .tag("response_code", code)
-            .tag("response_flags", k.flags)
+            .tags(tags)
             .register(registry);
     return new Meters(requests, duration);
   }
