@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 home="$(cd "$here/../.." && pwd)"
 kit=${BENCH_KIT:-"$home/../shared/bench"}
 [ -x "$kit/bench.sh" ] || { echo "run-bench.sh: no benchmark kit at $kit (set BENCH_KIT)" >&2; exit 2; }
-(cd "$home" && mvn -B -q -DskipTests package)
+(cd "$home" && mvn -B -q -Dstyle.color=never -DskipTests package)
 cd "$kit"
 exec ./bench.sh \
   --candidate 'vertx=candidates/vertx-http-proxy.sh' \
