@@ -41,6 +41,27 @@ public sealed interface PathMatcher {
     }
   }
 
+  /**
+   * Envoy {@code path_separated_prefix} (Gateway API {@code PathPrefix}): the path (query ignored) equals the prefix
+   * or continues it with {@code /}; {@code /abc} matches {@code /abc}, {@code /abc/} and {@code /abc/d}, not
+   * {@code /abcd}. The prefix has no trailing slash.
+   */
+  record PathSeparatedPrefix(String prefix, boolean caseSensitive) implements PathMatcher {
+    public PathSeparatedPrefix {
+      requireNonNull(prefix, "prefix");
+    }
+
+    @Override
+    public boolean matches(RequestView request) {
+      String p = request.pathWithoutQuery();
+      int n = prefix.length();
+      if (!p.regionMatches(!caseSensitive, 0, prefix, 0, n)) {
+        return false;
+      }
+      return p.length() == n || p.charAt(n) == '/';
+    }
+  }
+
   /** Whole-path RE2 regex, query string ignored. */
   record Regex(StringMatcher.Regex regex) implements PathMatcher {
     public Regex {

@@ -83,10 +83,20 @@ public final class WeightedClusters {
     return "WeightedClusters" + clusters;
   }
 
-  /** A cluster name and its relative weight. */
-  public record ClusterWeight(String cluster, long weight) {
+  /**
+   * A cluster name, its relative weight and the header changes made when it is chosen (Envoy weighted-cluster
+   * {@code request_headers_to_add} etc., Istio destination-level {@code headers}).
+   */
+  public record ClusterWeight(
+      String cluster, long weight, HeaderMutations requestHeaders, HeaderMutations responseHeaders) {
     public ClusterWeight {
       requireNonNull(cluster, "cluster");
+      requireNonNull(requestHeaders, "requestHeaders");
+      requireNonNull(responseHeaders, "responseHeaders");
+    }
+
+    public ClusterWeight(String cluster, long weight) {
+      this(cluster, weight, HeaderMutations.NONE, HeaderMutations.NONE);
     }
   }
 }

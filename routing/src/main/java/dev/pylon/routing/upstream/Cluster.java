@@ -12,33 +12,42 @@ import java.util.List;
 public final class Cluster {
 
   private final String name;
-  private final Duration connectTimeout;
-  private final LbPolicy lbPolicy;
+  private final ClusterSettings settings;
   private final List<Endpoint> endpoints;
   private final LoadBalancer loadBalancer;
 
-  public Cluster(String name, Duration connectTimeout, LbPolicy lbPolicy, List<Endpoint> endpoints) {
+  public Cluster(String name, ClusterSettings settings, List<Endpoint> endpoints) {
     this.name = requireNonNull(name, "name");
-    this.connectTimeout = requireNonNull(connectTimeout, "connectTimeout");
-    this.lbPolicy = requireNonNull(lbPolicy, "lbPolicy");
+    this.settings = requireNonNull(settings, "settings");
     this.endpoints = List.copyOf(endpoints);
     this.loadBalancer =
-        switch (lbPolicy) {
+        switch (settings.lbPolicy()) {
           case ROUND_ROBIN -> new RoundRobinLoadBalancer(this.endpoints);
+          default -> throw new IllegalArgumentException(
+              "cluster '" + name + "': lb policy " + settings.lbPolicy() + " is not implemented");
         };
+  }
+
+  /** A cluster with Envoy's defaults but for its connect timeout and policy. */
+  public Cluster(String name, Duration connectTimeout, LbPolicy lbPolicy, List<Endpoint> endpoints) {
+    this(name, ClusterSettings.of(connectTimeout, lbPolicy), endpoints);
   }
 
   public String name() {
     return name;
   }
 
+  public ClusterSettings settings() {
+    return settings;
+  }
+
   /** How long to wait for a TCP connection to an endpoint. */
   public Duration connectTimeout() {
-    return connectTimeout;
+    return settings.connectTimeout();
   }
 
   public LbPolicy lbPolicy() {
-    return lbPolicy;
+    return settings.lbPolicy();
   }
 
   /** The healthy endpoints. */
@@ -53,16 +62,12 @@ public final class Cluster {
 
   /** The same cluster with other endpoints (and a fresh load balancer). */
   public Cluster withEndpoints(List<Endpoint> newEndpoints) {
-    return new Cluster(name, connectTimeout, lbPolicy, newEndpoints);
+    return new Cluster(name, settings, newEndpoints);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Cluster c
-        && c.name.equals(name)
-        && c.connectTimeout.equals(connectTimeout)
-        && c.lbPolicy == lbPolicy
-        && c.endpoints.equals(endpoints);
+    return o instanceof Cluster c && c.name.equals(name) && c.settings.equals(settings) && c.endpoints.equals(endpoints);
   }
 
   @Override

@@ -21,12 +21,13 @@ final class RoundRobinLoadBalancer implements LoadBalancer {
   }
 
   @Override
-  public Endpoint choose() {
+  public Endpoint choose(LbContext context) {
     Endpoint[] e = endpoints;
     if (e.length == 0) {
       return null;
     }
     long n = next.getAndIncrement() & Long.MAX_VALUE;
+    // TODO(traffic-management): skip excluded endpoints and honour the panic threshold
     if (schedule == null) {
       return e[(int) (n % e.length)];
     }
