@@ -22,7 +22,6 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -171,12 +170,12 @@ class XdsClientTest {
     GatewaySnapshot good = awaitPublished(1);
     RouteConfiguration.Builder bad = bookinfoRoutes(8080, "/").toBuilder();
     bad.getVirtualHostsBuilder(0).getRoutesBuilder(0).getRouteBuilder()
-        .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx"));
+        .setIdleTimeout(com.google.protobuf.util.Durations.fromSeconds(5));
 
     controlPlane.setSnapshot("2", List.of(listener(8080)), List.of(bad.build()), List.of(edsCluster(PRODUCTPAGE)),
         List.of(assignment(PRODUCTPAGE, "10.0.0.1:9080")));
 
-    String message = "RouteConfiguration 'http.8080': virtual_hosts[0].routes[0].route.retry_policy: not supported";
+    String message = "RouteConfiguration 'http.8080': virtual_hosts[0].routes[0].route.idle_timeout: not supported";
     await().untilAsserted(() -> assertThat(controlPlane.requests(RDS)).anySatisfy(nack -> {
       assertThat(nack.hasErrorDetail()).isTrue();
       assertThat(nack.getVersionInfo()).isEqualTo("1");
