@@ -207,6 +207,10 @@ final class ClusterParser extends XdsResourceType<Cluster, ParsedCluster> {
   }
 
   private static boolean requirePolicy(String path, LbPolicy actual, LbPolicy expected, FieldErrors errors) {
+    if (actual == null) {
+      // the policy itself is already reported
+      return false;
+    }
     if (actual != expected) {
       errors.add(path, "not supported with lb_policy " + actual + " (only with " + expected + ")");
       return false;
