@@ -15,7 +15,7 @@ import dev.pylon.gateway.testing.Http;
 import dev.pylon.gateway.testing.Upstream;
 import dev.pylon.xds.client.NodeIdentity;
 import dev.pylon.xds.testing.FakeControlPlane;
-import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.RateLimit;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -97,17 +97,19 @@ class XdsFedGatewayTest {
 
   @Test
   void unsupportedRouteField_isNacked_andTrafficKeepsTheLastGoodRoutes() {
-    Route withRetries = prefixRoute("/", cluster("green")).toBuilder()
+    // rate limiting is not implemented (yet): a route asking for it must be refused, not served without it
+    Route withRateLimits = prefixRoute("/", cluster("green")).toBuilder()
         .setRoute(prefixRoute("/", cluster("green")).getRoute().toBuilder()
-            .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx")))
+            .addRateLimits(RateLimit.newBuilder().addActions(RateLimit.Action.newBuilder()
+                .setRemoteAddress(RateLimit.Action.RemoteAddress.getDefaultInstance()))))
         .build();
-    serve("2", "green", routeConfiguration(routeName(PORT), virtualHost(List.of("*"), withRetries)));
+    serve("2", "green", routeConfiguration(routeName(PORT), virtualHost(List.of("*"), withRateLimits)));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> xds.requests(RDS).stream().anyMatch(DiscoveryRequest::hasErrorDetail));
     DiscoveryRequest nack = xds.requests(RDS).stream().filter(DiscoveryRequest::hasErrorDetail).findFirst().orElseThrow();
     assertThat(nack.getVersionInfo()).isEqualTo("1");
     assertThat(nack.getErrorDetail().getMessage())
-        .isEqualTo("RouteConfiguration 'http.18080': virtual_hosts[0].routes[0].route.retry_policy: not supported");
+        .isEqualTo("RouteConfiguration 'http.18080': virtual_hosts[0].routes[0].route.rate_limits: not supported");
     for (int i = 0; i < 10; i++) {
       assertThat(http.get(port(), "any.host", "/x").upstream()).isEqualTo("blue");
     }
