@@ -147,8 +147,12 @@ final class XdsState {
     for (VirtualHost host : table.virtualHosts()) {
       for (Route route : host.routes()) {
         if (route.action() instanceof RouteAction.Forward forward) {
-          for (ClusterWeight w : forward.clusters().clusters()) {
-            names.add(w.cluster());
+          // A route that answers something other than Envoy's default 503 for an unknown cluster names clusters that
+          // may never exist on purpose (Gateway API: invalid backends answer 500); don't wait for those.
+          if (forward.clusterNotFoundStatus() == 503) {
+            for (ClusterWeight w : forward.clusters().clusters()) {
+              names.add(w.cluster());
+            }
           }
           // a mirror target is awaited like a route target: Envoy's validate_clusters checks both
           for (MirrorPolicy m : forward.mirrors()) {

@@ -80,6 +80,21 @@ class XdsStateTest {
   }
 
   @Test
+  void missing_ignoresClustersOfRoutesWithANonDefaultNotFoundStatus() {
+    // Gateway API: an invalid backend's share is sent to a cluster that never exists and must answer 500 at once,
+    // not hold every snapshot for the warming timeout.
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_8080", rdsListener(8080)));
+    state.replaceClusters(Map.of());
+    RouteAction.Forward invalid = new RouteAction.Forward(WeightedClusters.single("pylon-invalid-backend-ref"),
+        Duration.ZERO, null, null, RetryPolicy.NONE, List.of(), List.of(), 500);
+    state.updateRoutes(Map.of("http.8080", new RouteTable("http.8080", List.of(new VirtualHost("vh", List.of("*"),
+        List.of(new Route("", new RouteMatch(PathMatcher.ANY, List.of(), List.of()), invalid)))))));
+
+    assertThat(state.missing()).isEmpty();
+  }
+
+  @Test
   void snapshot_withMissingPieces_servesEmptyTableAndNoEndpoints() {
     XdsState state = new XdsState();
     state.replaceListeners(Map.of("0.0.0.0_9090", rdsListener(9090)));
