@@ -23,8 +23,9 @@ final class CrossChecks {
   private final Map<String, SortedSet<Integer>> hostPorts = new TreeMap<>();
   private final List<DestinationRule> destinationRules;
   private final ConfigSnapshot config;
+  private final ConfigSnapshot previous;
 
-  private CrossChecks(ConfigSnapshot config) {
+  private CrossChecks(ConfigSnapshot config, ConfigSnapshot previous) {
     for (KubeService service : config.services()) {
       SortedSet<Integer> ports = hostPorts.computeIfAbsent(service.host(), h -> new TreeSet<>());
       service.ports().forEach(port -> ports.add(port.port()));
@@ -37,11 +38,15 @@ final class CrossChecks {
     }
     destinationRules = config.destinationRules();
     this.config = config;
+    this.previous = previous;
   }
 
-  /** The rejections of resources in {@code toCheck}, checked against all of {@code config}. */
-  static List<Rejection> check(ConfigSnapshot config, Set<ResourceKey> toCheck) {
-    CrossChecks checks = new CrossChecks(config);
+  /**
+   * The rejections of resources in {@code toCheck}, checked against all of {@code config}; {@code previous} (the
+   * snapshot before this load) tells which side of a broken delegation changed.
+   */
+  static List<Rejection> check(ConfigSnapshot config, Set<ResourceKey> toCheck, ConfigSnapshot previous) {
+    CrossChecks checks = new CrossChecks(config, previous);
     List<Rejection> rejections = new ArrayList<>();
     for (VirtualService vs : config.virtualServices()) {
       if (!toCheck.contains(vs.key())) {
@@ -92,6 +97,10 @@ final class CrossChecks {
     if (!delegate.isDelegate()) {
       throw new FieldError(path, "VirtualService " + name + " has hosts, so it is not a delegate");
     }
+    if (unchanged(root) && !unchanged(delegate)) {
+      // the delegate changed under an unchanged root: the delegate answers for a mismatch
+      return;
+    }
     String rootNamespace = root.meta().namespace();
     if (!HostNames.exported(delegate.exportTo(), key.namespace(), rootNamespace)) {
       throw new FieldError(path, "VirtualService " + name + " is not exported to namespace " + rootNamespace);
@@ -103,10 +112,16 @@ final class CrossChecks {
     }
   }
 
-  /** A delegate edited after its roots: it must still fit every root rule that names it. */
+  /**
+   * A delegate edited after its roots must still fit every root rule that names it. A root that changed too answers
+   * for the mismatch itself (see {@link #delegation}), so only unchanged roots are held against the delegate.
+   */
   private void delegateFitsItsRoots(VirtualService delegate) {
+    if (unchanged(delegate)) {
+      return;
+    }
     for (VirtualService root : config.virtualServices()) {
-      if (root.isDelegate()) {
+      if (root.isDelegate() || !unchanged(root)) {
         continue;
       }
       for (int i = 0; i < root.http().size(); i++) {
@@ -127,6 +142,11 @@ final class CrossChecks {
         }
       }
     }
+  }
+
+  /** Whether the resource is exactly what was in force before this load. */
+  private boolean unchanged(ConfigResource resource) {
+    return previous.get(resource.key()).filter(resource::equals).isPresent();
   }
 
   private void destination(VirtualService.Destination destination, String path) {
