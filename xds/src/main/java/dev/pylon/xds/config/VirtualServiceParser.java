@@ -512,7 +512,7 @@ final class VirtualServiceParser {
     }
     List<String> methods = new ArrayList<>();
     for (Field method : field.get("allowMethods").list()) {
-      methods.add(method.oneOf(null, CORS_METHODS));
+      methods.add(method.required().oneOf(null, CORS_METHODS));
     }
     List<String> allowHeaders = corsHeaderNames(field.get("allowHeaders"));
     List<String> exposeHeaders = corsHeaderNames(field.get("exposeHeaders"));

@@ -103,6 +103,7 @@ class TrafficManagementRejectionTest {
       headers unknown key   | '- headers: {request: {append: {x-a: "1"}}}' | spec.http[0].headers.request.append: unknown field
       weighted authority    | '- route:\\n  - {destination: {host: reviews}, weight: 1, headers: {request: {set: {host: a.example}}}}\\n  - {destination: {host: reviews, subset: v1}, weight: 1}' | spec.http[0].route[0].headers.request.set.host: an authority rewrite per weighted destination not supported yet (rewrite the authority on the rule)
       cors method           | '- corsPolicy: {allowMethods: [GET, FETCH]}' | spec.http[0].corsPolicy.allowMethods[1]: unknown value "FETCH" (GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE, *)
+      cors null method      | '- corsPolicy: {allowMethods: [GET, null]}' | spec.http[0].corsPolicy.allowMethods[1]: missing required field
       cors maxAge           | '- corsPolicy: {maxAge: 1.5s}' | spec.http[0].corsPolicy.maxAge: must be a whole number of seconds
       cors origin regex     | '- corsPolicy: {allowOrigins: [{regex: "[a"}]}' | spec.http[0].corsPolicy.allowOrigins[0].regex: invalid regex "[a": missing closing ]
       cors origin empty     | '- corsPolicy: {allowOrigins: [{exact: ""}]}' | spec.http[0].corsPolicy.allowOrigins[0].exact: must not be empty
