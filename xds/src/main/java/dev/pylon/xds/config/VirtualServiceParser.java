@@ -498,7 +498,7 @@ final class VirtualServiceParser {
     Field originsField = field.get("allowOrigins");
     if (originsField.present()) {
       for (Field origin : originsField.list()) {
-        VirtualService.StringMatch match = stringMatch(origin, false);
+        VirtualService.StringMatch match = stringMatch(origin.required(), false);
         if (match.value().isEmpty()) {
           throw origin.get(match.kind().name().toLowerCase(Locale.ROOT)).error("must not be empty");
         }

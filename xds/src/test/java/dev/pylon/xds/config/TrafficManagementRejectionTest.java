@@ -107,6 +107,7 @@ class TrafficManagementRejectionTest {
       cors maxAge           | '- corsPolicy: {maxAge: 1.5s}' | spec.http[0].corsPolicy.maxAge: must be a whole number of seconds
       cors origin regex     | '- corsPolicy: {allowOrigins: [{regex: "[a"}]}' | spec.http[0].corsPolicy.allowOrigins[0].regex: invalid regex "[a": missing closing ]
       cors origin empty     | '- corsPolicy: {allowOrigins: [{exact: ""}]}' | spec.http[0].corsPolicy.allowOrigins[0].exact: must not be empty
+      cors null origin      | '- corsPolicy: {allowOrigins: [null]}' | spec.http[0].corsPolicy.allowOrigins[0]: missing required field
       cors preflights       | '- corsPolicy: {unmatchedPreflights: DROP}' | spec.http[0].corsPolicy.unmatchedPreflights: unknown value "DROP" (UNSPECIFIED, FORWARD, IGNORE)
       cors header name      | '- corsPolicy: {exposeHeaders: ["x(y)"]}' | spec.http[0].corsPolicy.exposeHeaders[0]: invalid header name "x(y)"
       retries negative      | '- retries: {attempts: -1}' | spec.http[0].retries.attempts: must not be negative
