@@ -93,7 +93,8 @@ public final class ConfigLoader {
       }
     }
 
-    List<Rejection> crossRejections = CrossChecks.check(new ConfigSnapshot(accepted, List.of(), List.of()), fresh);
+    List<Rejection> crossRejections =
+        CrossChecks.check(new ConfigSnapshot(accepted, List.of(), List.of()), fresh, previous);
     for (Rejection rejection : crossRejections) {
       ResourceKey key = new ResourceKey(rejection.kind(), rejection.namespace(), rejection.name());
       rejections.add(rejection);

@@ -1,6 +1,7 @@
 package dev.pylon.xds.config;
 
 import com.fasterxml.jackson.core.JsonToken;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -180,6 +181,77 @@ final class Field {
     } catch (NumberFormatException e) {
       throw error("expected an integer");
     }
+  }
+
+  /** This scalar as a 64-bit integer, or {@code defaultValue} when absent. */
+  long longInteger(long defaultValue) {
+    if (!present()) {
+      return defaultValue;
+    }
+    if (!(node instanceof YamlNode.ScalarNode scalar) || scalar.token() != JsonToken.VALUE_NUMBER_INT) {
+      throw error("expected an integer");
+    }
+    try {
+      return Long.parseLong(scalar.text());
+    } catch (NumberFormatException e) {
+      throw error("expected an integer");
+    }
+  }
+
+  /** This scalar as a number (an integer or a decimal), or {@code defaultValue} when absent. */
+  double decimal(double defaultValue) {
+    if (!present()) {
+      return defaultValue;
+    }
+    if (!(node instanceof YamlNode.ScalarNode scalar)
+        || scalar.token() != JsonToken.VALUE_NUMBER_INT && scalar.token() != JsonToken.VALUE_NUMBER_FLOAT) {
+      throw error("expected a number");
+    }
+    try {
+      return Double.parseDouble(scalar.text());
+    } catch (NumberFormatException e) {
+      throw error("expected a number");
+    }
+  }
+
+  /** A non-negative integer, or 0 when absent. */
+  int nonNegative() {
+    int value = integer(0);
+    if (value < 0) {
+      throw error("must not be negative");
+    }
+    return value;
+  }
+
+  /** A Go-style duration ({@code 10s}, {@code 1.5s}, {@code 250ms}, {@code 1m30s}), or null when absent. */
+  Duration duration() {
+    if (!present()) {
+      return null;
+    }
+    String text = string();
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw error("invalid duration \"" + text + "\" (expected e.g. 10s, 1.5s, 250ms, 1m)");
+    }
+  }
+
+  /** A duration of at least 1ms (Istio's rule for timeouts and intervals), or null when absent. */
+  Duration positiveDuration() {
+    Duration duration = duration();
+    if (duration != null && duration.compareTo(Duration.ofMillis(1)) < 0) {
+      throw error("must be at least 1ms");
+    }
+    return duration;
+  }
+
+  /** One of {@code values} (written exactly), or {@code defaultValue} when absent. */
+  String oneOf(String defaultValue, List<String> values) {
+    String value = string(defaultValue);
+    if (value != null && !values.contains(value)) {
+      throw error("unknown value \"" + value + "\" (" + String.join(", ", values) + ")");
+    }
+    return value;
   }
 
   /** A port number (1..65535); it must be present. */

@@ -29,6 +29,32 @@ final class FieldSupport {
   static final String DESTINATION_RULE = "DestinationRule";
   static final String SUBSET = "Subset";
   static final String SERVICE_ENTRY = "ServiceEntry";
+  static final String HTTP_REDIRECT = "HTTPRedirect";
+  static final String HTTP_DIRECT_RESPONSE = "HTTPDirectResponse";
+  static final String HTTP_BODY = "HTTPBody";
+  static final String DELEGATE = "Delegate";
+  static final String HTTP_REWRITE = "HTTPRewrite";
+  static final String REGEX_REWRITE = "RegexRewrite";
+  static final String HEADERS = "Headers";
+  static final String HEADER_OPERATIONS = "HeaderOperations";
+  static final String CORS_POLICY = "CorsPolicy";
+  static final String HTTP_RETRY = "HTTPRetry";
+  static final String HTTP_FAULT = "HTTPFaultInjection";
+  static final String DELAY = "Delay";
+  static final String ABORT = "Abort";
+  static final String PERCENT = "Percent";
+  static final String HTTP_MIRROR_POLICY = "HTTPMirrorPolicy";
+  static final String TRAFFIC_POLICY = "TrafficPolicy";
+  static final String PORT_TRAFFIC_POLICY = "PortTrafficPolicy";
+  static final String LOAD_BALANCER = "LoadBalancerSettings";
+  static final String CONSISTENT_HASH = "ConsistentHashLB";
+  static final String HTTP_COOKIE = "HTTPCookie";
+  static final String RING_HASH = "RingHash";
+  static final String MAGLEV = "MagLev";
+  static final String CONNECTION_POOL = "ConnectionPoolSettings";
+  static final String TCP_SETTINGS = "TCPSettings";
+  static final String HTTP_SETTINGS = "HTTPSettings";
+  static final String OUTLIER_DETECTION = "OutlierDetection";
   static final String SERVICE_PORT = "ServicePort";
   static final String WORKLOAD_ENTRY = "WorkloadEntry";
 
@@ -39,15 +65,51 @@ final class FieldSupport {
       // targetPort only applies to ServiceEntry ports; on a Gateway it has no effect
       Map.entry(SERVER_PORT, Set.of("number", "protocol", "name", "targetPort")),
       Map.entry(VIRTUAL_SERVICE, Set.of("hosts", "gateways", "http", "exportTo")),
-      Map.entry(HTTP_ROUTE, Set.of("name", "match", "route", "timeout")),
+      Map.entry(HTTP_ROUTE, Set.of("name", "match", "route", "timeout", "redirect", "directResponse", "delegate",
+          "rewrite", "retries", "fault", "mirror", "mirrors", "mirrorPercent", "mirrorPercentage", "mirror_percent",
+          "corsPolicy", "headers")),
+      // statPrefix only names statistics: accepted and ignored
       Map.entry(HTTP_MATCH, Set.of("name", "uri", "scheme", "method", "authority", "headers", "queryParams",
-          "ignoreUriCase", "withoutHeaders", "gateways")),
+          "ignoreUriCase", "withoutHeaders", "gateways", "port", "statPrefix")),
       Map.entry(STRING_MATCH, Set.of("exact", "prefix", "regex")),
-      Map.entry(ROUTE_DESTINATION, Set.of("destination", "weight")),
+      Map.entry(ROUTE_DESTINATION, Set.of("destination", "weight", "headers")),
       Map.entry(DESTINATION, Set.of("host", "subset", "port")),
       Map.entry(PORT_SELECTOR, Set.of("number")),
-      Map.entry(DESTINATION_RULE, Set.of("host", "subsets", "exportTo")),
-      Map.entry(SUBSET, Set.of("name", "labels")),
+      Map.entry(HTTP_REDIRECT, Set.of("uri", "authority", "port", "derivePort", "scheme", "redirectCode")),
+      Map.entry(HTTP_DIRECT_RESPONSE, Set.of("status", "body")),
+      Map.entry(HTTP_BODY, Set.of("string", "bytes")),
+      Map.entry(DELEGATE, Set.of("name", "namespace")),
+      Map.entry(HTTP_REWRITE, Set.of("uri", "authority", "uriRegexRewrite")),
+      Map.entry(REGEX_REWRITE, Set.of("match", "rewrite")),
+      Map.entry(HEADERS, Set.of("request", "response")),
+      Map.entry(HEADER_OPERATIONS, Set.of("set", "add", "remove")),
+      Map.entry(CORS_POLICY, Set.of("allowOrigin", "allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders",
+          "maxAge", "allowCredentials", "unmatchedPreflights")),
+      // retryRemoteLocalities is accepted and has no effect: a gateway's endpoints have no locality priorities
+      Map.entry(HTTP_RETRY, Set.of("attempts", "perTryTimeout", "retryOn", "retryRemoteLocalities",
+          "retryIgnorePreviousHosts", "backoff")),
+      Map.entry(HTTP_FAULT, Set.of("delay", "abort")),
+      Map.entry(DELAY, Set.of("fixedDelay", "percentage", "percent")),
+      Map.entry(ABORT, Set.of("httpStatus", "grpcStatus", "percentage")),
+      Map.entry(PERCENT, Set.of("value")),
+      Map.entry(HTTP_MIRROR_POLICY, Set.of("destination", "percentage")),
+      Map.entry(DESTINATION_RULE, Set.of("host", "subsets", "exportTo", "trafficPolicy")),
+      Map.entry(SUBSET, Set.of("name", "labels", "trafficPolicy")),
+      Map.entry(TRAFFIC_POLICY, Set.of("loadBalancer", "connectionPool", "outlierDetection", "portLevelSettings")),
+      Map.entry(PORT_TRAFFIC_POLICY, Set.of("port", "loadBalancer", "connectionPool", "outlierDetection")),
+      Map.entry(LOAD_BALANCER, Set.of("simple", "consistentHash")),
+      Map.entry(CONSISTENT_HASH, Set.of("httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName",
+          "ringHash", "maglev", "minimumRingSize")),
+      Map.entry(HTTP_COOKIE, Set.of("name", "path", "ttl")),
+      Map.entry(RING_HASH, Set.of("minimumRingSize")),
+      Map.entry(MAGLEV, Set.of("tableSize")),
+      Map.entry(CONNECTION_POOL, Set.of("tcp", "http")),
+      Map.entry(TCP_SETTINGS, Set.of("maxConnections", "connectTimeout", "idleTimeout")),
+      Map.entry(HTTP_SETTINGS, Set.of("http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection",
+          "maxRetries", "idleTimeout", "h2UpgradePolicy", "useClientProtocol")),
+      Map.entry(OUTLIER_DETECTION, Set.of("consecutiveErrors", "consecutive5xxErrors", "consecutiveGatewayErrors",
+          "interval", "baseEjectionTime", "maxEjectionPercent", "minHealthPercent",
+          "splitExternalLocalOriginErrors")),
       // addresses, location and subjectAltNames only matter to sidecars and mTLS origination, which a later issue adds
       Map.entry(SERVICE_ENTRY, Set.of("hosts", "addresses", "ports", "location", "resolution", "endpoints",
           "exportTo", "subjectAltNames")),
@@ -58,13 +120,20 @@ final class FieldSupport {
 
   private static final Map<String, Set<String>> NOT_SUPPORTED_YET = Map.ofEntries(
       Map.entry(SERVER, Set.of("tls", "defaultEndpoint")),
-      Map.entry(VIRTUAL_SERVICE, Set.of("tcp", "tls", "delegate")),
-      Map.entry(HTTP_ROUTE, Set.of("redirect", "directResponse", "delegate", "rewrite", "retries", "fault", "mirror",
-          "mirrors", "mirrorPercent", "mirrorPercentage", "mirror_percent", "corsPolicy", "headers")),
-      Map.entry(HTTP_MATCH, Set.of("port", "sourceLabels", "sourceNamespace", "statPrefix")),
-      Map.entry(ROUTE_DESTINATION, Set.of("headers")),
-      Map.entry(DESTINATION_RULE, Set.of("trafficPolicy", "workloadSelector")),
-      Map.entry(SUBSET, Set.of("trafficPolicy")),
+      Map.entry(VIRTUAL_SERVICE, Set.of("tcp", "tls")),
+      // sourceLabels and sourceNamespace select sidecars, which a gateway is not
+      Map.entry(HTTP_MATCH, Set.of("sourceLabels", "sourceNamespace")),
+      Map.entry(DELAY, Set.of("exponentialDelay")),
+      Map.entry(ABORT, Set.of("http2Error")),
+      Map.entry(DESTINATION_RULE, Set.of("workloadSelector")),
+      // tls comes with the TLS issue; tunnel and proxyProtocol with TCP
+      Map.entry(TRAFFIC_POLICY, Set.of("tls", "tunnel", "proxyProtocol")),
+      Map.entry(PORT_TRAFFIC_POLICY, Set.of("tls")),
+      Map.entry(LOAD_BALANCER, Set.of("localityLbSetting", "warmupDurationSecs", "warmup")),
+      Map.entry(HTTP_COOKIE, Set.of("attributes")),
+      Map.entry(TCP_SETTINGS, Set.of("tcpKeepalive", "maxConnectionDuration")),
+      Map.entry(HTTP_SETTINGS, Set.of("maxConcurrentStreams")),
+      Map.entry(OUTLIER_DETECTION, Set.of("consecutiveLocalOriginFailures")),
       Map.entry(SERVICE_ENTRY, Set.of("workloadSelector")));
 
   /** Gateway server protocols Pylon serves; the others Istio knows come with later issues (TLS, TCP). */

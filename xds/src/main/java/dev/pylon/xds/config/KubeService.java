@@ -13,6 +13,10 @@ public record KubeService(ResourceMeta meta, List<Port> ports) implements Config
     return HostNames.serviceHost(meta.name(), meta.namespace());
   }
 
-  /** {@code name} is empty when not set. */
-  public record Port(String name, int port, String protocol) {}
+  /** {@code name} is empty when not set; {@code appProtocol} is null when not set. */
+  public record Port(String name, int port, String protocol, String appProtocol) {
+    public Port(String name, int port, String protocol) {
+      this(name, port, protocol, null);
+    }
+  }
 }

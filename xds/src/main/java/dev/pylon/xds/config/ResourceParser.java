@@ -1,9 +1,6 @@
 package dev.pylon.xds.config;
 
 import com.google.common.net.InetAddresses;
-import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -184,159 +181,11 @@ final class ResourceParser {
   }
 
   private static VirtualService virtualService(Field doc, ResourceMeta meta) {
-    Field spec = doc.get("spec").required().checkKeys(FieldSupport.VIRTUAL_SERVICE);
-    List<String> hosts = new ArrayList<>();
-    for (Field host : spec.get("hosts").requiredList()) {
-      hosts.add(HostNames.qualify(host.requiredString().toLowerCase(Locale.ROOT), meta.namespace()));
-    }
-    List<String> gateways = spec.get("gateways").stringList();
-    List<String> exportTo = spec.get("exportTo").stringList();
-    List<VirtualService.HttpRule> rules = new ArrayList<>();
-    for (Field rule : spec.get("http").requiredList()) {
-      rules.add(httpRule(rule, meta.namespace()));
-    }
-    return new VirtualService(meta, hosts, gateways, exportTo, rules);
-  }
-
-  private static VirtualService.HttpRule httpRule(Field rule, String namespace) {
-    rule.checkKeys(FieldSupport.HTTP_ROUTE);
-    String name = rule.get("name").string();
-    List<VirtualService.HttpMatch> matches = new ArrayList<>();
-    for (Field match : rule.get("match").list()) {
-      matches.add(httpMatch(match));
-    }
-    Field routeField = rule.get("route");
-    List<VirtualService.RouteDestination> route = new ArrayList<>();
-    for (Field destination : routeField.requiredList()) {
-      route.add(routeDestination(destination, namespace));
-    }
-    if (route.size() > 1 && route.stream().mapToLong(VirtualService.RouteDestination::weight).sum() == 0) {
-      throw routeField.error("the weights of several destinations must not all be 0");
-    }
-    Duration timeout = null;
-    Field timeoutField = rule.get("timeout");
-    if (timeoutField.present()) {
-      String text = timeoutField.string();
-      try {
-        timeout = Durations.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw timeoutField.error("invalid duration \"" + text + "\" (expected e.g. 10s, 1.5s, 250ms, 1m)");
-      }
-    }
-    return new VirtualService.HttpRule(name, matches, route, timeout);
-  }
-
-  private static VirtualService.HttpMatch httpMatch(Field match) {
-    match.checkKeys(FieldSupport.HTTP_MATCH);
-    return new VirtualService.HttpMatch(
-        match.get("name").string(),
-        stringMatch(match.get("uri"), false),
-        match.get("ignoreUriCase").bool(false),
-        stringMatch(match.get("scheme"), false),
-        stringMatch(match.get("method"), false),
-        stringMatch(match.get("authority"), false),
-        headerMatches(match.get("headers")),
-        headerMatches(match.get("withoutHeaders")),
-        queryMatches(match.get("queryParams")),
-        match.get("gateways").stringList());
-  }
-
-  private static Map<String, VirtualService.StringMatch> headerMatches(Field field) {
-    Map<String, VirtualService.StringMatch> matches = new LinkedHashMap<>();
-    for (Map.Entry<String, Field> entry : field.entries()) {
-      String name = entry.getKey().toLowerCase(Locale.ROOT);
-      Field value = entry.getValue();
-      switch (name) {
-        case "uri", "scheme", "method", "authority" ->
-            throw value.error("use match." + name + " instead (Istio ignores this key in headers)");
-        case "host" -> throw value.error("use match.authority instead (Host is :authority)");
-        default -> {
-          if (name.startsWith(":")) {
-            throw value.error("pseudo-headers are matched with match.uri, scheme, method and authority");
-          }
-        }
-      }
-      if (matches.containsKey(name)) {
-        throw value.error("duplicate header name (names are case-insensitive)");
-      }
-      matches.put(name, stringMatch(value, true));
-    }
-    return matches;
-  }
-
-  private static Map<String, VirtualService.StringMatch> queryMatches(Field field) {
-    Map<String, VirtualService.StringMatch> matches = new LinkedHashMap<>();
-    for (Map.Entry<String, Field> entry : field.entries()) {
-      matches.put(entry.getKey(), stringMatch(entry.getValue(), true));
-    }
-    return matches;
-  }
-
-  /** Null when absent and presence is not allowed; {@code PRESENT} for {@code {}} where it is. */
-  private static VirtualService.StringMatch stringMatch(Field field, boolean allowPresence) {
-    if (!field.present()) {
-      return allowPresence ? new VirtualService.StringMatch(VirtualService.StringMatch.Kind.PRESENT, "") : null;
-    }
-    field.checkKeys(FieldSupport.STRING_MATCH);
-    List<String> set = new ArrayList<>(field.keys());
-    if (set.size() > 1) {
-      throw field.error("only one of exact, prefix, regex may be set");
-    }
-    if (set.isEmpty()) {
-      if (allowPresence) {
-        return new VirtualService.StringMatch(VirtualService.StringMatch.Kind.PRESENT, "");
-      }
-      throw field.error("one of exact, prefix, regex is required");
-    }
-    String kind = set.get(0);
-    Field valueField = field.get(kind);
-    String value = valueField.string("");
-    if (kind.equals("regex")) {
-      try {
-        Pattern.compile(value);
-      } catch (PatternSyntaxException e) {
-        throw valueField.error("invalid regex \"" + value + "\": " + e.getDescription());
-      }
-    }
-    return new VirtualService.StringMatch(VirtualService.StringMatch.Kind.valueOf(kind.toUpperCase(Locale.ROOT)),
-        value);
-  }
-
-  private static VirtualService.RouteDestination routeDestination(Field field, String namespace) {
-    field.checkKeys(FieldSupport.ROUTE_DESTINATION);
-    Field destination = field.get("destination").required().checkKeys(FieldSupport.DESTINATION);
-    String host = HostNames.qualify(destination.get("host").requiredString().toLowerCase(Locale.ROOT), namespace);
-    String subset = destination.get("subset").string();
-    int port = 0;
-    Field portField = destination.get("port");
-    if (portField.present()) {
-      portField.checkKeys(FieldSupport.PORT_SELECTOR);
-      port = portField.get("number").requiredPort();
-    }
-    Field weightField = field.get("weight");
-    int weight = weightField.integer(0);
-    if (weight < 0) {
-      throw weightField.error("must not be negative");
-    }
-    return new VirtualService.RouteDestination(
-        new VirtualService.Destination(host, subset == null || subset.isEmpty() ? null : subset, port), weight);
+    return VirtualServiceParser.parse(doc, meta);
   }
 
   private static DestinationRule destinationRule(Field doc, ResourceMeta meta) {
-    Field spec = doc.get("spec").required().checkKeys(FieldSupport.DESTINATION_RULE);
-    String host = HostNames.qualify(spec.get("host").requiredString().toLowerCase(Locale.ROOT), meta.namespace());
-    List<DestinationRule.Subset> subsets = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    for (Field subset : spec.get("subsets").list()) {
-      subset.checkKeys(FieldSupport.SUBSET);
-      Field nameField = subset.get("name");
-      String name = nameField.requiredString();
-      if (!names.add(name)) {
-        throw nameField.error("duplicate subset \"" + name + "\"");
-      }
-      subsets.add(new DestinationRule.Subset(name, subset.get("labels").stringMap()));
-    }
-    return new DestinationRule(meta, host, subsets, spec.get("exportTo").stringList());
+    return DestinationRuleParser.parse(doc, meta);
   }
 
   private static ServiceEntry serviceEntry(Field doc, ResourceMeta meta) {
@@ -440,7 +289,7 @@ final class ResourceParser {
     List<KubeService.Port> ports = new ArrayList<>();
     for (Field port : spec.get("ports").list()) {
       ports.add(new KubeService.Port(port.get("name").string(""), port.get("port").requiredPort(),
-          port.get("protocol").string("TCP")));
+          port.get("protocol").string("TCP"), port.get("appProtocol").string()));
     }
     return new KubeService(meta, ports);
   }

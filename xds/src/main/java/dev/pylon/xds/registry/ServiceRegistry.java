@@ -70,7 +70,8 @@ public final class ServiceRegistry {
     List<ServicePort> ports = new ArrayList<>();
     Map<Integer, List<ServiceEndpoint>> endpoints = new HashMap<>();
     for (KubeService.Port port : service.ports()) {
-      ports.add(new ServicePort(port.port(), port.name(), port.protocol()));
+      ports.add(new ServicePort(port.port(), port.name(),
+          ServicePort.kubernetesProtocol(port.port(), port.name(), port.protocol(), port.appProtocol())));
       List<ServiceEndpoint> serving = new ArrayList<>();
       if (!slices.isEmpty()) {
         for (KubeEndpointSlice slice : slices) {
@@ -111,7 +112,7 @@ public final class ServiceRegistry {
     List<ServicePort> ports = new ArrayList<>();
     Map<Integer, List<ServiceEndpoint>> endpoints = new HashMap<>();
     for (ServiceEntry.Port port : entry.ports()) {
-      ports.add(new ServicePort(port.number(), port.name(), port.protocol()));
+      ports.add(new ServicePort(port.number(), port.name(), ServicePort.serviceEntryProtocol(port.protocol())));
       int defaultTarget = port.targetPort() > 0 ? port.targetPort() : port.number();
       List<ServiceEndpoint> serving = new ArrayList<>();
       if (entry.endpoints().isEmpty()) {

@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code SubsetLookup} finds the DestinationRule subsets that apply to a host for a proxy, as istiod does: it looks in
- * the proxy's namespace, then the host's (service) namespace, then the root namespace {@code istio-system}, taking the
+ * {@code SubsetLookup} finds the DestinationRule that applies to a host for a proxy, as istiod does: it looks in the
+ * proxy's namespace, then the host's (service) namespace, then the root namespace {@code istio-system}, taking the
  * first namespace with a rule for the host that is exported to the proxy. Within it, the most specific host wins
  * (exact before wildcard, longer wildcard first), and rules for the same host merge: the first definition of a subset
- * (by rule name) wins.
+ * (by rule name) wins, and so does the first top-level {@code trafficPolicy}.
  */
 public final class SubsetLookup {
 
@@ -25,8 +25,22 @@ public final class SubsetLookup {
     this.rules = config.destinationRules();
   }
 
+  /** The merged DestinationRules of a host: the top-level traffic policy (null when none) and the subsets by name. */
+  public record Resolved(DestinationRule.TrafficPolicy trafficPolicy, Map<String, DestinationRule.Subset> subsets) {
+    public static final Resolved NONE = new Resolved(null, Map.of());
+
+    public Resolved {
+      subsets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(subsets));
+    }
+  }
+
   /** Subsets by name, in definition order; empty when no rule applies. */
   public Map<String, DestinationRule.Subset> subsets(String host, String serviceNamespace, String proxyNamespace) {
+    return resolve(host, serviceNamespace, proxyNamespace).subsets();
+  }
+
+  /** The merged rule for a host; {@link Resolved#NONE} when no rule applies. */
+  public Resolved resolve(String host, String serviceNamespace, String proxyNamespace) {
     for (String namespace : List.of(proxyNamespace, serviceNamespace, ROOT_NAMESPACE)) {
       List<DestinationRule> candidates = new ArrayList<>();
       for (DestinationRule rule : rules) {
@@ -42,14 +56,18 @@ public final class SubsetLookup {
           .max((a, b) -> Integer.compare(specificity(a), specificity(b)))
           .orElseThrow();
       Map<String, DestinationRule.Subset> subsets = new LinkedHashMap<>();
+      DestinationRule.TrafficPolicy policy = null;
       for (DestinationRule rule : candidates) {
         if (rule.host().equals(mostSpecific)) {
           rule.subsets().forEach(subset -> subsets.putIfAbsent(subset.name(), subset));
+          if (policy == null) {
+            policy = rule.trafficPolicy();
+          }
         }
       }
-      return subsets;
+      return new Resolved(policy, subsets);
     }
-    return Map.of();
+    return Resolved.NONE;
   }
 
   private static int specificity(String host) {

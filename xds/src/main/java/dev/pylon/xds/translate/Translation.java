@@ -7,6 +7,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
 import dev.pylon.xds.config.ConfigSnapshot;
+import dev.pylon.xds.config.Delegates;
 import dev.pylon.xds.config.DestinationRule;
 import dev.pylon.xds.config.HostNames;
 import dev.pylon.xds.config.IstioGateway;
@@ -39,11 +40,15 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
@@ -61,8 +66,10 @@ final class Translation {
 
   static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
   static final String ROUTER_FILTER = "envoy.filters.http.router";
+  static final String FAULT_FILTER = "envoy.filters.http.fault";
+  static final String CORS_FILTER = "envoy.filters.http.cors";
+  static final String WEBSOCKET = "websocket";
   private static final String MESH = "mesh";
-  private static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(10).build();
   private static final ConfigSource ADS = ConfigSource.newBuilder()
       .setAds(AggregatedConfigSource.getDefaultInstance())
       .setResourceApiVersion(ApiVersion.V3)
@@ -72,7 +79,7 @@ final class Translation {
   private final ServiceRegistry registry;
   private final GatewayIdentity identity;
   private final SubsetLookup subsetLookup;
-  private final Map<String, List<ServiceEndpoint>> clusters = new TreeMap<>();
+  private final Map<String, ClusterSource> clusters = new TreeMap<>();
   private final Set<String> warnings = new LinkedHashSet<>();
 
   Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity) {
@@ -103,9 +110,9 @@ final class Translation {
     }
     List<Cluster> clusterList = new ArrayList<>();
     List<ClusterLoadAssignment> assignments = new ArrayList<>();
-    clusters.forEach((name, endpoints) -> {
-      clusterList.add(cluster(name));
-      assignments.add(loadAssignment(name, endpoints));
+    clusters.forEach((name, source) -> {
+      clusterList.add(Clusters.cluster(name, source.policy(), source.port()));
+      assignments.add(loadAssignment(name, source.endpoints()));
     });
     return new XdsResources(listeners, routes, clusterList, assignments, new ArrayList<>(warnings));
   }
@@ -121,14 +128,15 @@ final class Translation {
       if (!host.exportedTo(identity.namespace())) {
         continue;
       }
-      Map<String, DestinationRule.Subset> subsets =
-          subsetLookup.subsets(host.host(), host.namespace(), identity.namespace());
+      SubsetLookup.Resolved rule = subsetLookup.resolve(host.host(), host.namespace(), identity.namespace());
       for (ServicePort port : host.ports()) {
         List<ServiceEndpoint> endpoints = host.endpoints(port.number());
-        clusters.put(clusterName(port.number(), null, host.host()), endpoints);
-        for (DestinationRule.Subset subset : subsets.values()) {
-          clusters.put(clusterName(port.number(), subset.name(), host.host()),
-              endpoints.stream().filter(e -> subset.selects(e.labels())).toList());
+        clusters.put(clusterName(port.number(), null, host.host()), new ClusterSource(endpoints,
+            Clusters.policy(rule.trafficPolicy(), null, port.number()), port));
+        for (DestinationRule.Subset subset : rule.subsets().values()) {
+          clusters.put(clusterName(port.number(), subset.name(), host.host()), new ClusterSource(
+              endpoints.stream().filter(e -> subset.selects(e.labels())).toList(),
+              Clusters.policy(rule.trafficPolicy(), subset, port.number()), port));
         }
       }
     }
@@ -149,7 +157,7 @@ final class Translation {
     }
     String name = clusterName(port, destination.subset(), destination.host());
     if (!clusters.containsKey(name)) {
-      clusters.put(name, List.of());
+      clusters.put(name, new ClusterSource(List.of(), Clusters.Policy.NONE, null));
       if (host == null) {
         warnings.add(where + " is not in the service registry (or not exported to namespace " + identity.namespace()
             + "): cluster " + name + " has no endpoints");
@@ -161,16 +169,6 @@ final class Translation {
       }
     }
     return name;
-  }
-
-  private static Cluster cluster(String name) {
-    return Cluster.newBuilder()
-        .setName(name)
-        .setType(Cluster.DiscoveryType.EDS)
-        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS).setServiceName(name))
-        .setConnectTimeout(CONNECT_TIMEOUT)
-        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
-        .build();
   }
 
   private static ClusterLoadAssignment loadAssignment(String name, List<ServiceEndpoint> endpoints) {
@@ -206,9 +204,17 @@ final class Translation {
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
         .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeName))
         .setUseRemoteAddress(BoolValue.of(true))
+        // as istiod: the fault and CORS filters are always there, and do nothing on routes without their config
+        .addHttpFilters(HttpFilter.newBuilder()
+            .setName(FAULT_FILTER)
+            .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
+        .addHttpFilters(HttpFilter.newBuilder()
+            .setName(CORS_FILTER)
+            .setTypedConfig(Any.pack(Cors.getDefaultInstance())))
         .addHttpFilters(HttpFilter.newBuilder()
             .setName(ROUTER_FILTER)
             .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+        .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType(WEBSOCKET))
         .build();
     return Listener.newBuilder()
         .setName(bind + "_" + key.port())
@@ -251,7 +257,7 @@ final class Translation {
     hosts.forEach((host, bindings) -> {
       List<Route> routes = new ArrayList<>();
       for (Binding binding : bindings.values()) {
-        routes.addAll(routes(binding.vs(), binding.gateways()));
+        routes.addAll(routes(binding.vs(), binding.gateways(), port));
       }
       if (bindings.size() > 1) {
         // Istio merges the VirtualServices of one gateway host and moves every catch-all route behind all the others.
@@ -317,63 +323,70 @@ final class Translation {
     return refs;
   }
 
-  private List<Route> routes(VirtualService vs, Set<String> gatewayRefs) {
+  private List<Route> routes(VirtualService vs, Set<String> gatewayRefs, int listenerPort) {
     Set<String> topLevel = topLevelGateways(vs);
     boolean topLevelApplies = topLevel.stream().anyMatch(gatewayRefs::contains);
     List<Route> routes = new ArrayList<>();
-    for (VirtualService.HttpRule rule : vs.http()) {
+    for (VirtualService.HttpRule rule : rules(vs)) {
       if (rule.matches().isEmpty()) {
         if (topLevelApplies) {
-          addRoute(routes, vs, rule, null);
+          addRoute(routes, vs, rule, null, listenerPort);
         }
         continue;
       }
       for (VirtualService.HttpMatch match : rule.matches()) {
+        // a match's port limits it to that listener port
+        if (match.port() != 0 && match.port() != listenerPort) {
+          continue;
+        }
         // a match's own gateways replace the VirtualService's for that match
         Set<String> effective = match.gateways().isEmpty()
             ? topLevel : resolveGateways(match.gateways(), vs.meta().namespace());
         if (effective.stream().anyMatch(gatewayRefs::contains)) {
-          addRoute(routes, vs, rule, match);
+          addRoute(routes, vs, rule, match, listenerPort);
         }
       }
     }
     return routes;
   }
 
-  private void addRoute(List<Route> routes, VirtualService vs, VirtualService.HttpRule rule,
-      VirtualService.HttpMatch match) {
-    List<String> names = new ArrayList<>();
-    List<Integer> weights = new ArrayList<>();
-    for (VirtualService.RouteDestination destination : rule.route()) {
-      String cluster = clusterFor(vs, destination.destination());
-      if (cluster != null && (rule.route().size() == 1 || destination.weight() > 0)) {
-        names.add(cluster);
-        weights.add(destination.weight());
+  /**
+   * The rules of a VirtualService with its {@code delegate} rules expanded. The cross-checks reject a root whose
+   * delegation does not resolve when the root changes; a delegate deleted or changed since is skipped with a warning,
+   * as istiod does.
+   */
+  private List<VirtualService.HttpRule> rules(VirtualService vs) {
+    List<VirtualService.HttpRule> rules = new ArrayList<>();
+    for (VirtualService.HttpRule rule : vs.http()) {
+      if (rule.delegate() == null) {
+        rules.add(rule);
+        continue;
       }
-    }
-    if (names.isEmpty()) {
-      warnings.add("VirtualService " + vs.meta().namespace() + "/" + vs.meta().name()
-          + ": a route has no destination left: route dropped");
-      return;
-    }
-    RouteAction.Builder action = RouteAction.newBuilder();
-    if (names.size() == 1) {
-      action.setCluster(names.get(0));
-    } else {
-      WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
-      for (int i = 0; i < names.size(); i++) {
-        weighted.addClusters(WeightedCluster.ClusterWeight.newBuilder()
-            .setName(names.get(i))
-            .setWeight(UInt32Value.of(weights.get(i))));
+      ResourceKey key = Delegates.key(rule.delegate());
+      String where = "VirtualService " + vs.meta().namespace() + "/" + vs.meta().name() + ": delegate "
+          + key.namespace() + "/" + key.name();
+      VirtualService delegate = config.get(key).map(VirtualService.class::cast).orElse(null);
+      if (delegate == null || !delegate.isDelegate()) {
+        warnings.add(where + (delegate == null ? " not found" : " has hosts") + ": its rule dropped");
+        continue;
       }
-      action.setWeightedClusters(weighted);
+      if (!HostNames.exported(delegate.exportTo(), key.namespace(), vs.meta().namespace())) {
+        warnings.add(where + " is not exported to namespace " + vs.meta().namespace() + ": its rule dropped");
+        continue;
+      }
+      Delegates.Expansion expansion = Delegates.expand(rule, delegate.http());
+      for (int index : expansion.conflicting()) {
+        warnings.add(where + ": rule spec.http[" + index + "] matches outside the root rule: dropped");
+      }
+      rules.addAll(expansion.rules());
     }
-    // Istio's default is no timeout at all, which Envoy spells 0s (its own default would be 15s)
-    action.setTimeout(rule.timeout() == null ? Duration.getDefaultInstance() : toProto(rule.timeout()));
+    return rules;
+  }
 
+  private void addRoute(List<Route> routes, VirtualService vs, VirtualService.HttpRule rule,
+      VirtualService.HttpMatch match, int listenerPort) {
     Route.Builder route = Route.newBuilder()
         .setMatch(routeMatch(match))
-        .setRoute(action)
         .setMetadata(Metadata.newBuilder().putFilterMetadata("istio", Struct.newBuilder()
             .putFields("config", Value.newBuilder().setStringValue("/apis/networking.istio.io/v1/namespaces/"
                 + vs.meta().namespace() + "/virtual-service/" + vs.meta().name()).build())
@@ -381,10 +394,151 @@ final class Translation {
     if (rule.name() != null) {
       route.setName(match != null && match.name() != null ? rule.name() + "." + match.name() : rule.name());
     }
+    String authority = null;
+    if (rule.headers() != null) {
+      RouteParts.HeaderChanges changes = RouteParts.headers(rule.headers());
+      addHeaders(route, changes);
+      authority = changes.authority();
+    }
+    if (rule.redirect() != null) {
+      route.setRedirect(RouteParts.redirect(rule.redirect(), listenerPort));
+    } else if (rule.directResponse() != null) {
+      route.setDirectResponse(RouteParts.directResponse(rule.directResponse()));
+    } else {
+      RouteAction action = forward(route, vs, rule, authority);
+      if (action == null) {
+        warnings.add("VirtualService " + vs.meta().namespace() + "/" + vs.meta().name()
+            + ": a route has no destination left: route dropped");
+        return;
+      }
+      route.setRoute(action);
+    }
+    if (rule.fault() != null) {
+      route.putTypedPerFilterConfig(FAULT_FILTER, Any.pack(RouteParts.fault(rule.fault())));
+    }
+    if (rule.corsPolicy() != null) {
+      route.putTypedPerFilterConfig(CORS_FILTER, Any.pack(RouteParts.cors(rule.corsPolicy())));
+    }
     routes.add(route.build());
   }
 
-  private static Duration toProto(java.time.Duration duration) {
+  private static void addHeaders(Route.Builder route, RouteParts.HeaderChanges changes) {
+    route.addAllRequestHeadersToAdd(changes.requestAdd())
+        .addAllRequestHeadersToRemove(changes.requestRemove())
+        .addAllResponseHeadersToAdd(changes.responseAdd())
+        .addAllResponseHeadersToRemove(changes.responseRemove());
+  }
+
+  /** The forwarding action of a rule; null when no destination is left. */
+  private RouteAction forward(Route.Builder route, VirtualService vs, VirtualService.HttpRule rule,
+      String headerAuthority) {
+    List<VirtualService.RouteDestination> kept = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (VirtualService.RouteDestination destination : rule.route()) {
+      String cluster = clusterFor(vs, destination.destination());
+      if (cluster != null && (rule.route().size() == 1 || destination.weight() > 0)) {
+        kept.add(destination);
+        names.add(cluster);
+      }
+    }
+    if (names.isEmpty()) {
+      return null;
+    }
+    RouteAction.Builder action = RouteAction.newBuilder();
+    // Istio's default is no timeout at all, which Envoy spells 0s (its own default would be 15s)
+    action.setTimeout(rule.timeout() == null ? Duration.getDefaultInstance() : toProto(rule.timeout()));
+
+    String authority = headerAuthority;
+    VirtualService.Rewrite rewrite = rule.rewrite();
+    if (rewrite != null) {
+      if (rewrite.uriRegexRewrite() != null) {
+        action.setRegexRewrite(RegexMatchAndSubstitute.newBuilder()
+            .setPattern(regex(rewrite.uriRegexRewrite().match()))
+            .setSubstitution(rewrite.uriRegexRewrite().rewrite()));
+      } else if (rewrite.uri() != null) {
+        action.setPrefixRewrite(rewrite.uri());
+      }
+      if (rewrite.authority() != null) {
+        authority = rewrite.authority();
+      }
+    }
+    if (authority != null) {
+      action.setHostRewriteLiteral(authority);
+    }
+
+    for (VirtualService.Mirror mirror : rule.mirrors()) {
+      if (RouteParts.isZero(mirror.percentage())) {
+        continue;
+      }
+      String cluster = clusterFor(vs, mirror.destination());
+      if (cluster != null) {
+        action.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder()
+            .setCluster(cluster)
+            .setRuntimeFraction(RouteParts.mirrorFraction(mirror.percentage())));
+      }
+    }
+
+    boolean consistentHash = false;
+    if (names.size() == 1) {
+      action.setCluster(names.get(0));
+      VirtualService.Headers headers = kept.get(0).headers();
+      if (headers != null) {
+        RouteParts.HeaderChanges changes = RouteParts.headers(headers);
+        addHeaders(route, changes);
+        if (changes.authority() != null && authority == null) {
+          action.setHostRewriteLiteral(changes.authority());
+        }
+      }
+      RouteAction.HashPolicy hash = hashPolicy(names.get(0));
+      if (hash != null) {
+        action.addHashPolicy(hash);
+        consistentHash = true;
+      }
+    } else {
+      WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
+      for (int i = 0; i < names.size(); i++) {
+        WeightedCluster.ClusterWeight.Builder weight = WeightedCluster.ClusterWeight.newBuilder()
+            .setName(names.get(i))
+            .setWeight(UInt32Value.of(kept.get(i).weight()));
+        if (kept.get(i).headers() != null) {
+          RouteParts.HeaderChanges changes = RouteParts.headers(kept.get(i).headers());
+          weight.addAllRequestHeadersToAdd(changes.requestAdd())
+              .addAllRequestHeadersToRemove(changes.requestRemove())
+              .addAllResponseHeadersToAdd(changes.responseAdd())
+              .addAllResponseHeadersToRemove(changes.responseRemove());
+        }
+        weighted.addClusters(weight);
+        RouteAction.HashPolicy hash = hashPolicy(names.get(i));
+        if (hash != null) {
+          action.addHashPolicy(hash);
+        }
+      }
+      action.setWeightedClusters(weighted);
+    }
+
+    if (rule.fault() != null) {
+      // Istio: a route that injects faults has neither timeout nor retries
+      action.setTimeout(Duration.getDefaultInstance());
+    } else {
+      RetryPolicy retry = RouteParts.retryPolicy(rule.retries(), consistentHash);
+      if (retry != null) {
+        action.setRetryPolicy(retry);
+      }
+      if (rule.retries() != null && rule.retries().retryRemoteLocalities()) {
+        warnings.add("VirtualService " + vs.meta().namespace() + "/" + vs.meta().name()
+            + ": retries.retryRemoteLocalities has no effect (the gateway's endpoints have no locality priorities)");
+      }
+    }
+    return action.build();
+  }
+
+  /** The hash policy of a cluster's consistent-hash load balancing, or null. */
+  private RouteAction.HashPolicy hashPolicy(String cluster) {
+    ClusterSource source = clusters.get(cluster);
+    return source == null ? null : Clusters.hashPolicy(source.policy().consistentHash());
+  }
+
+  static Duration toProto(java.time.Duration duration) {
     return Duration.newBuilder().setSeconds(duration.getSeconds()).setNanos(duration.getNano()).build();
   }
 
@@ -448,7 +602,7 @@ final class Translation {
     return header.build();
   }
 
-  private static StringMatcher stringMatcher(VirtualService.StringMatch value) {
+  static StringMatcher stringMatcher(VirtualService.StringMatch value) {
     return switch (value.kind()) {
       case EXACT -> StringMatcher.newBuilder().setExact(value.value()).build();
       case PREFIX -> StringMatcher.newBuilder().setPrefix(value.value()).build();
@@ -479,4 +633,7 @@ final class Translation {
   private record BoundServer(IstioGateway gateway, IstioGateway.Server server) {}
 
   private record Binding(VirtualService vs, Set<String> gateways) {}
+
+  /** What a cluster is built from: its endpoints, its traffic policy and its port (null when unknown). */
+  private record ClusterSource(List<ServiceEndpoint> endpoints, Clusters.Policy policy, ServicePort port) {}
 }

@@ -12,12 +12,16 @@ import dev.pylon.xds.registry.ServiceRegistry;
  * <p>What it emits, and nothing else (the gateway NACKs fields it does not implement):
  * <ul>
  *   <li>one {@code Listener} {@code 0.0.0.0_<port>} (or {@code <bind>_<port>}) per server port of the Gateways that
- *       select the identity, with one {@code http_connection_manager} using RDS over ADS and the router filter;</li>
+ *       select the identity, with one {@code http_connection_manager} using RDS over ADS, the fault, CORS and router
+ *       filters and the websocket upgrade, as istiod's gateway listeners have;</li>
  *   <li>one {@code RouteConfiguration} {@code http.<port>} (or {@code http.<port>.<bind>}) per listener, one virtual host
- *       per host bound on that port;</li>
+ *       per host bound on that port, its routes carrying what the VirtualService rules say (delegates expanded):
+ *       matches, forwarding with rewrites, mirrors, hash policies and Istio's retry policy, or a redirect or direct
+ *       response; header changes; per-route fault and CORS configuration;</li>
  *   <li>one EDS {@code Cluster} {@code outbound|<port>|<subset>|<host>} per port and DestinationRule subset of every
- *       registry host exported to the identity's namespace, plus one per destination routed to that the registry does
- *       not know (no endpoints, with a warning), so no route names a missing cluster;</li>
+ *       registry host exported to the identity's namespace, with the rule's traffic policy for that port and subset
+ *       ({@link Clusters}), plus one per destination routed or mirrored to that the registry does not know (no
+ *       endpoints, with a warning), so no route names a missing cluster;</li>
  *   <li>one {@code ClusterLoadAssignment} per cluster.</li>
  * </ul>
  */

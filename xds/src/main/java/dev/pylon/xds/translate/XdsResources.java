@@ -16,9 +16,15 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,6 +48,11 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
   private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
       .add(HttpConnectionManager.getDescriptor())
       .add(Router.getDescriptor())
+      .add(HTTPFault.getDescriptor())
+      .add(Cors.getDescriptor())
+      .add(CorsPolicy.getDescriptor())
+      .add(PreviousHostsPredicate.getDescriptor())
+      .add(HttpProtocolOptions.getDescriptor())
       .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,8 +65,8 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
   }
 
   /**
-   * References that do not resolve: a listener naming a missing route configuration, a route naming a missing
-   * cluster, a cluster without its load assignment. Empty for every translator output; checked before publishing.
+   * References that do not resolve: a listener naming a missing route configuration, a route (or its mirror) naming a
+   * missing cluster, a cluster without its load assignment. Empty for every translator output; checked before publishing.
    * (java-control-plane's own {@code ensureConsistent} only recognizes the legacy filter name
    * {@code envoy.http_connection_manager}, so it cannot check these listeners.)
    */
@@ -91,6 +102,8 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
             targets.add(route.getRoute().getCluster());
           }
           route.getRoute().getWeightedClusters().getClustersList().forEach(weight -> targets.add(weight.getName()));
+          route.getRoute().getRequestMirrorPoliciesList().stream().map(RouteAction.RequestMirrorPolicy::getCluster)
+              .forEach(targets::add);
           for (String target : targets) {
             if (!clusterNames.contains(target)) {
               problems.add("route configuration " + routeConfiguration.getName() + " names missing cluster " + target);

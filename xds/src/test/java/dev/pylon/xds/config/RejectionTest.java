@@ -103,19 +103,21 @@ class RejectionTest {
   }
 
   @Test
-  void virtualServiceWithoutHosts_isRejected() throws IOException {
+  void virtualServiceWithoutHosts_isADelegateThatMustNotNameGateways() throws IOException {
     files.write("reviews.yaml", """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
         metadata: {name: reviews}
         spec:
+          gateways: [istio-system/gw]
           http:
           - route:
             - destination: {host: reviews}
         """);
 
     assertThat(load().rejectionMessages()).containsExactly(
-        "VirtualService default/reviews (reviews.yaml:1): spec.hosts: missing required field");
+        "VirtualService default/reviews (reviews.yaml:1): spec.gateways: a delegate VirtualService (one without "
+            + "hosts) takes the gateways of its root: it must not name any");
   }
 
   @Test
@@ -210,13 +212,13 @@ class RejectionTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      retries        | '- retries: {attempts: 3}\n  route: [{destination: {host: reviews}}]' | spec.http[0].retries: not supported yet
-      fault          | '- fault: {abort: {httpStatus: 500}}\n  route: [{destination: {host: reviews}}]' | spec.http[0].fault: not supported yet
-      rewrite        | '- rewrite: {uri: /}\n  route: [{destination: {host: reviews}}]' | spec.http[0].rewrite: not supported yet
-      mirror_percent | '- mirror_percent: 5\n  route: [{destination: {host: reviews}}]' | spec.http[0].mirror_percent: not supported yet
-      match port     | '- match: [{port: 80}]\n  route: [{destination: {host: reviews}}]' | spec.http[0].match[0].port: not supported yet
-      sourceLabels   | '- match: [{sourceLabels: {app: a}}]\n  route: [{destination: {host: reviews}}]' | spec.http[0].match[0].sourceLabels: not supported yet
-      dest headers   | '- route: [{destination: {host: reviews}, headers: {}}]' | spec.http[0].route[0].headers: not supported yet
+      sourceLabels     | '- match: [{sourceLabels: {app: a}}]\n  route: [{destination: {host: reviews}}]' | spec.http[0].match[0].sourceLabels: not supported yet
+      sourceNamespace  | '- match: [{sourceNamespace: a}]\n  route: [{destination: {host: reviews}}]' | spec.http[0].match[0].sourceNamespace: not supported yet
+      exponentialDelay | '- fault: {delay: {exponentialDelay: 1s}}\n  route: [{destination: {host: reviews}}]' | spec.http[0].fault.delay.exponentialDelay: not supported yet
+      http2Error       | '- fault: {abort: {http2Error: REFUSED_STREAM}}\n  route: [{destination: {host: reviews}}]' | spec.http[0].fault.abort.http2Error: not supported yet
+      retriable-headers| '- retries: {attempts: 2, retryOn: "5xx,retriable-headers"}\n  route: [{destination: {host: reviews}}]' | spec.http[0].retries.retryOn: "retriable-headers" not supported yet
+      binary body      | '- directResponse: {status: 200, body: {bytes: "/w=="}}' | spec.http[0].directResponse.body.bytes: binary (not UTF-8) bodies not supported yet
+      header formatter | '- headers: {request: {set: {x-client: "%DOWNSTREAM_REMOTE_ADDRESS%"}}}\n  route: [{destination: {host: reviews}}]' | spec.http[0].headers.request.set.x-client: contains %: Envoy header formatters (%...%) not supported yet
       """)
   void notYetSupportedHttpFields_areRejected(String field, String rules, String expected) throws IOException {
     files.write("reviews.yaml", virtualService("reviews", rules.replace("\\n", "\n") + "\n"));
@@ -245,7 +247,7 @@ class RejectionTest {
               subsets:
               - name: v1
                 labels: {version: v1}
-                trafficPolicy: {loadBalancer: {simple: RANDOM}}
+                trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
             """)
         .write("https.yaml", """
             apiVersion: networking.istio.io/v1
@@ -282,7 +284,7 @@ class RejectionTest {
         "ServiceEntry default/vms (se.yaml:1): spec.workloadSelector: not supported yet",
         "Gateway default/tls (server-tls.yaml:1): spec.servers[0].tls: not supported yet",
         "VirtualService default/db (tcp.yaml:1): spec.tcp: not supported yet",
-        "DestinationRule default/ratings (tls-policy.yaml:1): spec.subsets[0].trafficPolicy: not supported yet");
+        "DestinationRule default/ratings (tls-policy.yaml:1): spec.subsets[0].trafficPolicy.tls: not supported yet");
   }
 
   @Test
@@ -323,14 +325,15 @@ class RejectionTest {
     files
         .write("good.yaml", virtualService("good", GOOD_RULES))
         .write("bad.yaml", virtualService("bad", """
-            - redirect: {uri: /elsewhere}
+            - redirect: {uri: /elsewhere, redirectCode: 300}
             """));
 
     ConfigSnapshot config = load();
     XdsResources resources = Translator.translate(config, INGRESS);
 
     assertThat(config.rejectionMessages()).containsExactly(
-        "VirtualService default/bad (bad.yaml:1): spec.http[0].redirect: not supported yet");
+        "VirtualService default/bad (bad.yaml:1): spec.http[0].redirect.redirectCode: "
+            + "redirect code 300 not supported (301, 302, 303, 307, 308 are)");
     assertThat(resources.routes().get(0).getVirtualHostsList()).extracting(VirtualHost::getName)
         .containsExactly("reviews.example.com:8080");
     assertThat(resources.routes().get(0).getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
@@ -380,7 +383,7 @@ class RejectionTest {
   @Test
   void validator_listsEveryMessageInFileOrder() throws IOException {
     files
-        .write("z.yaml", virtualService("z", "- retries: {}\n"))
+        .write("z.yaml", virtualService("z", "- match: [{sourceNamespace: shop}]\n"))
         .write("a.yaml", "kind: [\n")
         .write("m.yaml", """
             apiVersion: networking.istio.io/v1
@@ -392,7 +395,7 @@ class RejectionTest {
     assertThat(ConfigValidator.validate(dir)).containsExactly(
         "? ?/? (a.yaml:1): yaml: while parsing a flow node; expected the node content, but found '<stream end>'",
         "DestinationRule shop/? (m.yaml:1): metadata.name: missing required field",
-        "VirtualService default/z (z.yaml:1): spec.http[0].retries: not supported yet");
+        "VirtualService default/z (z.yaml:1): spec.http[0].match[0].sourceNamespace: not supported yet");
     assertThat(ConfigValidator.validate(dir)).isEqualTo(ConfigValidator.validate(dir));
   }
 }

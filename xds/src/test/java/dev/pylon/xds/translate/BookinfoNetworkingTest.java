@@ -37,16 +37,17 @@ class BookinfoNetworkingTest {
 
     ConfigSnapshot config = ConfigLoader.load(dir);
 
-    assertThat(config.rejectionMessages()).hasSize(33).contains(
-        "DestinationRule default/reviews (networking/destination-rule-all-mtls.yaml:15): spec.trafficPolicy: "
+    assertThat(config.rejectionMessages()).hasSize(32).contains(
+        "DestinationRule default/reviews (networking/destination-rule-all-mtls.yaml:15): spec.trafficPolicy.tls: "
             + "not supported yet",
         "DestinationRule default/reviews (networking/destination-rule-all.yaml:12): metadata.name: "
             + "duplicate of DestinationRule default/reviews defined at networking/destination-rule-all-mtls.yaml:15",
-        "VirtualService default/rewrite-port-for-googleapis (networking/egress-rule-google-apis.yaml:17): "
-            + "spec.http[0].match[0].port: not supported yet",
-        "VirtualService default/details (networking/fault-injection-details-v1.yaml:1): spec.http[0].fault: "
-            + "not supported yet",
-        // every DestinationRule of reviews was rejected, so its subsets are unknown
+        "DestinationRule default/originate-tls-for-googleapis (networking/egress-rule-google-apis.yaml:33): "
+            + "spec.trafficPolicy.portLevelSettings[0].tls: not supported yet",
+        // every DestinationRule of details and reviews was rejected, so their subsets are unknown
+        "VirtualService default/details (networking/fault-injection-details-v1.yaml:1): "
+            + "spec.http[0].route[0].destination.subset: unknown subset \"v1\" for host "
+            + "details.default.svc.cluster.local (no DestinationRule defines subsets for it)",
         "VirtualService default/reviews (networking/virtual-service-all-v1.yaml:14): "
             + "spec.http[0].route[0].destination.subset: unknown subset \"v1\" for host "
             + "reviews.default.svc.cluster.local (no DestinationRule defines subsets for it)",
@@ -55,7 +56,7 @@ class BookinfoNetworkingTest {
     assertThat(config.gateways()).extracting(gateway -> gateway.meta().name())
         .containsExactly("bookinfo-gateway", "cert-manager-gateway");
     assertThat(config.virtualServices()).extracting(vs -> vs.meta().name())
-        .containsExactly("bookinfo", "cert-manager");
+        .containsExactly("bookinfo", "rewrite-port-for-googleapis", "cert-manager");
     assertThat(config.serviceEntries()).extracting(se -> se.meta().name()).containsExactly("googleapis");
 
     XdsResources resources = Translator.translate(config,

@@ -110,11 +110,20 @@ class GatewaySelectionTest {
     assertThat(hcm.getRds().getConfigSource().hasAds()).isTrue();
     assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("http.8080");
     assertThat(hcm.getUseRemoteAddress().getValue()).isTrue();
-    assertThat(hcm.getHttpFiltersList()).singleElement()
-        .satisfies(filter -> assertThat(filter.getName()).isEqualTo("envoy.filters.http.router"));
+    // as istiod: fault and CORS filters always, configured per route; then the router
+    assertThat(hcm.getHttpFiltersList()).extracting(filter -> filter.getName() + " "
+            + filter.getTypedConfig().getTypeUrl().replaceFirst(".*/", ""))
+        .containsExactly(
+            "envoy.filters.http.fault envoy.extensions.filters.http.fault.v3.HTTPFault",
+            "envoy.filters.http.cors envoy.extensions.filters.http.cors.v3.Cors",
+            "envoy.filters.http.router envoy.extensions.filters.http.router.v3.Router");
+    assertThat(hcm.getHttpFilters(0).getTypedConfig().getValue().isEmpty()).isTrue();
+    assertThat(hcm.getHttpFilters(1).getTypedConfig().getValue().isEmpty()).isTrue();
+    assertThat(hcm.getUpgradeConfigsList()).singleElement()
+        .satisfies(upgrade -> assertThat(upgrade.getUpgradeType()).isEqualTo("websocket"));
     // nothing else is set (codec_type AUTO is proto3's default, so not a set field): the gateway NACKs what it does
     // not implement
-    assertThat(hcm.getAllFields()).hasSize(4);
+    assertThat(hcm.getAllFields()).hasSize(5);
     assertThat(listener.getAllFields()).hasSize(3);
   }
 

@@ -18,14 +18,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Translates the Istio bookinfo sample from the shared corpus. The whole output is compared with
- * {@code src/test/resources/golden/bookinfo-gateway.json}; after an intended change of the translation, regenerate it
- * with {@code mvn -B -o -q -pl xds -am test -Dtest=TranslatorGoldenTest -Dsurefire.failIfNoSpecifiedTests=false
- * -Dpylon.golden.update=true} and review the diff.
+ * Translates the Istio bookinfo sample from the shared corpus, and {@code src/test/resources/traffic-management/}
+ * (every traffic-management field on one gateway). The whole outputs are compared with
+ * {@code src/test/resources/golden/bookinfo-gateway.json} and {@code golden/traffic-management.json}; after an intended
+ * change of the translation, regenerate them with {@code mvn -B -o -q -pl xds -am test -Dtest=TranslatorGoldenTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dpylon.golden.update=true} and review the diff.
  */
 class TranslatorGoldenTest {
 
   private static final Path GOLDEN = Path.of("src/test/resources/golden/bookinfo-gateway.json");
+  private static final Path TRAFFIC_GOLDEN = Path.of("src/test/resources/golden/traffic-management.json");
+  private static final Path TRAFFIC_CONFIG = Path.of("src/test/resources/traffic-management/config.yaml");
   private static final GatewayIdentity INGRESS =
       GatewayIdentity.of("istio-system", Map.of("istio", "ingressgateway", "app", "istio-ingressgateway"),
           "istio-ingressgateway-service-account");
@@ -93,13 +96,28 @@ class TranslatorGoldenTest {
 
   @Test
   void bookinfo_matchesGoldenJson() throws IOException {
-    String json = Translator.translate(bookinfo(), INGRESS).toJson();
+    assertMatchesGolden(Translator.translate(bookinfo(), INGRESS).toJson(), GOLDEN);
+  }
 
+  @Test
+  void trafficManagement_matchesGoldenJson() throws IOException {
+    new ConfigDir(dir).copy(TRAFFIC_CONFIG, "config.yaml");
+    ConfigSnapshot config = ConfigLoader.load(dir);
+    assertThat(config.rejectionMessages()).isEmpty();
+    XdsResources resources = Translator.translate(config, INGRESS);
+    assertThat(resources.warnings()).isEmpty();
+    assertThat(resources.danglingReferences()).isEmpty();
+
+    assertMatchesGolden(resources.toJson(), TRAFFIC_GOLDEN);
+    assertThat(Translator.translate(ConfigLoader.load(dir), INGRESS).toJson()).isEqualTo(resources.toJson());
+  }
+
+  private static void assertMatchesGolden(String json, Path golden) throws IOException {
     if (Boolean.getBoolean("pylon.golden.update")) {
-      Files.createDirectories(GOLDEN.getParent());
-      Files.writeString(GOLDEN, json);
+      Files.createDirectories(golden.getParent());
+      Files.writeString(golden, json);
     }
-    assertThat(json).isEqualTo(Files.readString(GOLDEN));
+    assertThat(json).isEqualTo(Files.readString(golden));
   }
 
   @Test
