@@ -148,14 +148,16 @@ class JarProcessIT {
         kind: VirtualService
         metadata: {name: bad, namespace: istio-system}
         spec:
+          hosts: ["*"]
           gateways: [edge]
           http:
-          - route: [{destination: {host: blue.local}}]
+          - route: [{destination: {port: {number: 80}}}]
         """);
     Started v = start("validate", config.toString());
     assertThat(v.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(v.process.exitValue()).isEqualTo(1);
-    assertThat(v.output()).contains("VirtualService istio-system/bad (bad.yaml").contains("spec.hosts");
+    assertThat(v.output()).contains("VirtualService istio-system/bad (bad.yaml")
+        .contains("spec.http[0].route[0].destination.host");
   }
 
   @Test
