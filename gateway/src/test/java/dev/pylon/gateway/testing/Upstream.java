@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP upstream on an ephemeral loopback port. It answers JSON naming itself and echoing what it received
- * (method, path, headers), except: {@code /echo} streams the request body back, {@code /delay/<ms>} answers after a
+ * (method, path, version, the gateway's source port, headers), except: {@code /echo} streams the request body back, {@code /delay/<ms>} answers after a
  * delay, {@code /status/<code>} answers that status.
  */
 public final class Upstream implements AutoCloseable {
@@ -17,6 +17,8 @@ public final class Upstream implements AutoCloseable {
   private final Vertx vertx;
   private final HttpServer server;
   private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
 
   private Upstream(String name, Vertx vertx, HttpServer server) {
     this.name = name;
@@ -28,6 +30,11 @@ public final class Upstream implements AutoCloseable {
     Upstream[] self = new Upstream[1];
     HttpServer server = vertx.createHttpServer().requestHandler(req -> self[0].handle(req));
     self[0] = new Upstream(name, vertx, server);
+    server.connectionHandler(conn -> {
+      self[0].connections.incrementAndGet();
+      self[0].openConnections.incrementAndGet();
+      conn.closeHandler(v -> self[0].openConnections.decrementAndGet());
+    });
     server.listen(0, "127.0.0.1").await();
     return self[0];
   }
@@ -38,6 +45,16 @@ public final class Upstream implements AutoCloseable {
 
   public String name() {
     return name;
+  }
+
+  /** Connections from the gateway open now. */
+  public int openConnections() {
+    return openConnections.get();
+  }
+
+  /** Connections the gateway opened so far. */
+  public int connections() {
+    return connections.get();
   }
 
   /** Requests received so far. */
@@ -74,14 +91,17 @@ public final class Upstream implements AutoCloseable {
             .put("method", req.method().name())
             .put("uri", req.uri())
             .put("version", req.version().name())
+            .put("peerPort", req.remoteAddress().port())
             .put("headers", headers);
-    req.response()
+    io.vertx.core.http.HttpServerResponse response = req.response()
         .setStatusCode(status)
         .putHeader("content-type", "application/json")
-        .putHeader("connection", "x-hop")
-        .putHeader("x-hop", "must-not-pass")
-        .putHeader("server", "upstream-" + name)
-        .end(body.encode());
+        .putHeader("server", "upstream-" + name);
+    if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+      // connection-specific headers exist only in HTTP/1
+      response.putHeader("connection", "x-hop").putHeader("x-hop", "must-not-pass");
+    }
+    response.end(body.encode());
   }
 
   @Override
