@@ -16,4 +16,12 @@ public record MirrorPolicy(String cluster, double percent) {
       throw new IllegalArgumentException("percent: " + percent + " (expected: 0-100)");
     }
   }
+
+  /**
+   * Whether this request is mirrored: always at 100%, never at 0%, otherwise with probability {@code percent / 100}
+   * at a resolution of one in a million (Envoy's {@code runtime_fraction} as Istio sends it).
+   */
+  public boolean sample(RandomSource random) {
+    return Percentages.sample(percent, random);
+  }
 }

@@ -27,6 +27,55 @@ public interface RequestView {
   /** The first value of a query parameter (decoded), {@code ""} for a bare {@code ?name}, {@code null} when absent. */
   String queryParameter(String name);
 
+  /**
+   * The value of cookie {@code name} from the {@code cookie} header, surrounding double quotes removed; {@code null}
+   * when there is no such cookie. Parsed as Envoy's {@code Utility::parseCookieValue} does: pairs separated by {@code
+   * ;} (and by {@code ,}, which joins several {@code cookie} headers and never occurs in a valid cookie), a pair
+   * without {@code =} skipped, the first pair with that name wins, names compared exactly.
+   */
+  default String cookie(String name) {
+    String header = header("cookie");
+    if (header == null) {
+      return null;
+    }
+    int len = header.length();
+    int i = 0;
+    while (i < len) {
+      int end = i;
+      while (end < len && header.charAt(end) != ';' && header.charAt(end) != ',') {
+        end++;
+      }
+      int eq = header.indexOf('=', i);
+      if (eq >= 0 && eq < end) {
+        int ks = i;
+        while (ks < eq && header.charAt(ks) == ' ') {
+          ks++;
+        }
+        int ke = eq;
+        while (ke > ks && header.charAt(ke - 1) == ' ') {
+          ke--;
+        }
+        if (ke - ks == name.length() && header.regionMatches(ks, name, 0, name.length())) {
+          int vs = eq + 1;
+          int ve = end;
+          while (vs < ve && header.charAt(vs) == ' ') {
+            vs++;
+          }
+          while (ve > vs && header.charAt(ve - 1) == ' ') {
+            ve--;
+          }
+          if (ve - vs >= 2 && header.charAt(vs) == '"' && header.charAt(ve - 1) == '"') {
+            vs++;
+            ve--;
+          }
+          return header.substring(vs, ve);
+        }
+      }
+      i = end + 1;
+    }
+    return null;
+  }
+
   /** The path without the query string. */
   default String pathWithoutQuery() {
     String p = path();

@@ -12,6 +12,7 @@ final class TestRequest implements RequestView {
   private final String method;
   private final String path;
   private final String authority;
+  private String scheme = "http";
   private final Map<String, String> headers = new HashMap<>();
 
   private TestRequest(String method, String authority, String path) {
@@ -26,6 +27,11 @@ final class TestRequest implements RequestView {
 
   static TestRequest of(String method, String authority, String path) {
     return new TestRequest(method, authority, path);
+  }
+
+  TestRequest scheme(String scheme) {
+    this.scheme = scheme;
+    return this;
   }
 
   TestRequest header(String name, String value) {
@@ -50,7 +56,7 @@ final class TestRequest implements RequestView {
 
   @Override
   public String scheme() {
-    return "http";
+    return scheme;
   }
 
   @Override
@@ -59,7 +65,7 @@ final class TestRequest implements RequestView {
       case ":method" -> method;
       case ":path" -> path;
       case ":authority" -> authority;
-      case ":scheme" -> "http";
+      case ":scheme" -> scheme;
       default -> headers.get(lowerCaseName);
     };
   }

@@ -16,15 +16,24 @@ public final class Cluster {
   private final List<Endpoint> endpoints;
   private final LoadBalancer loadBalancer;
 
+  /**
+   * @throws IllegalArgumentException naming the cluster and field when the load-balancer configuration is invalid (a
+   *     Maglev table size that is not prime, a minimum ring size above the maximum)
+   */
   public Cluster(String name, ClusterSettings settings, List<Endpoint> endpoints) {
     this.name = requireNonNull(name, "name");
     this.settings = requireNonNull(settings, "settings");
     this.endpoints = List.copyOf(endpoints);
+    LbConfig lb = settings.lbConfig();
+    int panic = settings.healthyPanicThreshold();
     this.loadBalancer =
         switch (settings.lbPolicy()) {
-          case ROUND_ROBIN -> new RoundRobinLoadBalancer(this.endpoints);
-          default -> throw new IllegalArgumentException(
-              "cluster '" + name + "': lb policy " + settings.lbPolicy() + " is not implemented");
+          case ROUND_ROBIN -> new RoundRobinLoadBalancer(this.endpoints, panic);
+          case LEAST_REQUEST -> new LeastRequestLoadBalancer(this.endpoints, lb.leastRequestChoiceCount(), panic);
+          case RANDOM -> new RandomLoadBalancer(this.endpoints, panic);
+          case RING_HASH -> new RingHashLoadBalancer(
+              name, this.endpoints, lb.ringHashMinimumSize(), lb.ringHashMaximumSize(), panic);
+          case MAGLEV -> new MaglevLoadBalancer(name, this.endpoints, lb.maglevTableSize(), panic);
         };
   }
 

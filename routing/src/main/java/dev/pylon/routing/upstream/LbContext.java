@@ -17,6 +17,14 @@ public interface LbContext {
   /** Whether {@code endpoint} must not be picked: ejected as an outlier, or already tried by this request. */
   boolean isExcluded(Endpoint endpoint);
 
+  /**
+   * Whether {@link #isExcluded} may answer {@code true} for some endpoint. {@code false} lets a load balancer skip
+   * the per-endpoint checks (and the panic-threshold count) entirely; the default is the safe {@code true}.
+   */
+  default boolean mayExclude() {
+    return true;
+  }
+
   /** Requests in flight to {@code endpoint}, for {@link LbPolicy#LEAST_REQUEST}. */
   int activeRequests(Endpoint endpoint);
 
@@ -36,6 +44,11 @@ public interface LbContext {
 
     @Override
     public boolean isExcluded(Endpoint endpoint) {
+      return false;
+    }
+
+    @Override
+    public boolean mayExclude() {
       return false;
     }
 

@@ -7,16 +7,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * Round robin over a fixed endpoint list. With equal weights it cycles through the endpoints; with unequal weights each
  * endpoint gets {@code weight / sum} of the picks within every cycle of {@code sum} picks, its picks spread out by
  * interleaving (endpoint order within a cycle follows a stride over the weight space, not a block per endpoint).
+ *
+ * <p>Excluded endpoints (see {@link LoadBalancer#choose(LbContext)}): with equal weights the shared counter cycles
+ * over the endpoints that remain, as Envoy's round robin over its healthy-host list does; with unequal weights the
+ * pick moves on from the scheduled slot to the next slot of an endpoint that is not excluded (the endpoint after an
+ * excluded one then gets its share too — Envoy rebuilds its EDF schedule over the healthy hosts instead). The
+ * counter is one atomic increment, so concurrent picks from several event loops are safe.
  */
-final class RoundRobinLoadBalancer implements LoadBalancer {
+final class RoundRobinLoadBalancer extends BaseLoadBalancer {
 
-  private final Endpoint[] endpoints;
   // For unequal weights: slot -> endpoint index, precomputed so a pick is one increment and one array read.
   private final int[] schedule;
   private final AtomicLong next = new AtomicLong();
 
   RoundRobinLoadBalancer(List<Endpoint> endpoints) {
-    this.endpoints = endpoints.toArray(new Endpoint[0]);
+    this(endpoints, 50);
+  }
+
+  RoundRobinLoadBalancer(List<Endpoint> endpoints, int panicThreshold) {
+    super(endpoints, panicThreshold);
     this.schedule = buildSchedule(this.endpoints);
   }
 
@@ -27,21 +36,28 @@ final class RoundRobinLoadBalancer implements LoadBalancer {
       return null;
     }
     long n = next.getAndIncrement() & Long.MAX_VALUE;
-    // TODO(traffic-management): skip excluded endpoints and honour the panic threshold
+    int[] allowed = e.length == 1 ? null : allowed(context);
     if (schedule == null) {
-      return e[(int) (n % e.length)];
+      if (allowed == null) {
+        return e[(int) (n % e.length)];
+      }
+      return e[allowed[(int) (n % allowed.length)]];
     }
-    return e[schedule[(int) (n % schedule.length)]];
+    int slot = (int) (n % schedule.length);
+    if (allowed != null) {
+      for (int i = 0; i < schedule.length && context.isExcluded(e[schedule[slot]]); i++) {
+        slot = slot + 1 == schedule.length ? 0 : slot + 1;
+      }
+    }
+    return e[schedule[slot]];
   }
 
   private static final int MAX_SCHEDULE = 1 << 16;
 
   private static int[] buildSchedule(Endpoint[] endpoints) {
     boolean equal = true;
-    long sum = 0;
     for (Endpoint e : endpoints) {
       equal &= e.weight() == endpoints[0].weight();
-      sum += e.weight();
     }
     if (equal || endpoints.length < 2) {
       return null;

@@ -38,4 +38,9 @@ final class FieldErrors {
   static String index(String path, int index) {
     return path + "[" + index + "]";
   }
+
+  /** The path of entry {@code key} of the map field at {@code path}. */
+  static String key(String path, String key) {
+    return path + "[" + key + "]";
+  }
 }

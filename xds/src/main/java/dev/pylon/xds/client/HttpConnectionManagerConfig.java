@@ -14,7 +14,9 @@ import java.util.List;
  * @param generateRequestId whether to set {@code x-request-id}
  * @param serverName the value the gateway writes into the {@code server} response header; {@code null} = its
  *     default name, overwriting the upstream's as Envoy does by default
- * @param httpFilters the HTTP filters in order; the last is always {@link HttpFilter#ROUTER}
+ * @param httpFilters the HTTP filters in order; the last is always {@link HttpFilter#ROUTER}. As in Envoy, a route's
+ *     fault or CORS policy takes effect only on a listener that has the {@link HttpFilter#FAULT} or
+ *     {@link HttpFilter#CORS} filter; elsewhere it is ignored
  * @param websocketUpgrades whether {@code Upgrade: websocket} requests are proxied (Envoy {@code upgrade_configs})
  */
 public record HttpConnectionManagerConfig(
@@ -49,6 +51,11 @@ public record HttpConnectionManagerConfig(
       String serverName) {
     this(statPrefix, routeConfigName, codecType, useRemoteAddress, xffNumTrustedHops, generateRequestId, serverName,
         List.of(HttpFilter.ROUTER), false);
+  }
+
+  /** Whether the listener runs {@code filter}, so that routes' policies for it take effect. */
+  public boolean hasFilter(HttpFilter filter) {
+    return httpFilters.contains(filter);
   }
 
   /** Which HTTP versions the listener speaks in clear text. */

@@ -3,31 +3,37 @@ package dev.pylon.xds.client;
 import static dev.pylon.xds.client.FieldErrors.field;
 import static dev.pylon.xds.client.FieldErrors.index;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.pylon.routing.RouteTable;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.CodecType;
+import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * LDS: {@code Listener} → {@link ParsedListener}. A listener is one TCP address with one filter chain whose only
- * network filter is the HTTP connection manager, whose only HTTP filter is the router.
+ * network filter is the HTTP connection manager. Its HTTP filters are, in this order, an optional fault filter, an
+ * optional CORS filter and the router, each with an empty config (the fault and CORS policies are per route); its only
+ * upgrade is {@code websocket}.
  */
 final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
 
   static final ListenerParser INSTANCE = new ListenerParser();
 
   static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
-  static final String ROUTER_FILTER = "envoy.filters.http.router";
+  static final String ROUTER_FILTER = HttpFilter.ROUTER.envoyName();
 
-  private static final String HCM_TYPE =
-      "type.googleapis.com/" + HttpConnectionManager.getDescriptor().getFullName();
-  private static final String ROUTER_TYPE = "type.googleapis.com/" + Router.getDescriptor().getFullName();
+  private static final String WEBSOCKET = "websocket";
 
   private ListenerParser() {
     super(Listener.class, Listener.getDefaultInstance());
@@ -96,7 +102,8 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
       return null;
     }
     String at = field(path, "typed_config");
-    HttpConnectionManager hcm = unpack(filter.getTypedConfig(), HttpConnectionManager.class, HCM_TYPE, at, errors);
+    HttpConnectionManager hcm = ProtoValues.unpack(filter.getTypedConfig(), HttpConnectionManager.class,
+        HttpConnectionManager.getDefaultInstance(), at, errors);
     return hcm == null ? null : httpConnectionManager(hcm, at, listenerName, errors);
   }
 
@@ -131,12 +138,23 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
         // scoped_routes: already reported as not supported
       }
     }
-    if (hcm.getHttpFiltersCount() != 1) {
-      errors.add(field(path, "http_filters"),
-          "expected exactly one HTTP filter (" + ROUTER_FILTER + "), got " + hcm.getHttpFiltersCount());
-    }
-    for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
-      httpFilter(hcm.getHttpFilters(i), index(field(path, "http_filters"), i), errors);
+    List<HttpFilter> filters = httpFilters(hcm, field(path, "http_filters"), errors);
+    boolean websocket = false;
+    Set<String> upgradeTypes = new HashSet<>();
+    for (int i = 0; i < hcm.getUpgradeConfigsCount(); i++) {
+      HttpConnectionManager.UpgradeConfig upgrade = hcm.getUpgradeConfigs(i);
+      String at = index(field(path, "upgrade_configs"), i);
+      SupportedFields.check(upgrade, at, errors);
+      String type = upgrade.getUpgradeType().toLowerCase(Locale.ROOT);
+      if (!type.equals(WEBSOCKET)) {
+        errors.add(field(at, "upgrade_type"), "'" + upgrade.getUpgradeType() + "' not supported (expected: "
+            + WEBSOCKET + ")");
+      } else if (!upgradeTypes.add(type)) {
+        errors.add(field(at, "upgrade_type"), "duplicate upgrade type '" + upgrade.getUpgradeType() + "'");
+      } else {
+        // Envoy: an upgrade config is enabled unless it says otherwise
+        websocket = !upgrade.hasEnabled() || upgrade.getEnabled().getValue();
+      }
     }
     if (errors.count() != before) {
       return null;
@@ -150,38 +168,92 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
         hcm.getUseRemoteAddress().getValue(),
         hcm.getXffNumTrustedHops(),
         generateRequestId,
-        hcm.getServerName().isEmpty() ? null : hcm.getServerName());
+        hcm.getServerName().isEmpty() ? null : hcm.getServerName(),
+        filters,
+        websocket);
     return new Http(config, inline);
   }
 
-  private static void httpFilter(HttpFilter filter, String path, FieldErrors errors) {
+  /**
+   * The HTTP filters: a subsequence of fault, CORS, router in this order, ending with the router; {@code null} with
+   * errors otherwise.
+   */
+  private static List<HttpFilter> httpFilters(HttpConnectionManager hcm, String path, FieldErrors errors) {
+    int before = errors.count();
+    List<HttpFilter> filters = new ArrayList<>();
+    HttpFilter previous = null;
+    for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
+      String at = index(path, i);
+      HttpFilter filter = httpFilter(hcm.getHttpFilters(i), at, errors);
+      if (filter == null) {
+        continue;
+      }
+      if (previous != null && filter.ordinal() <= previous.ordinal()) {
+        errors.add(field(at, "name"), "'" + filter.envoyName() + "' repeated or out of order (expected: "
+            + expectedFilters() + ")");
+      }
+      previous = filter;
+      filters.add(filter);
+    }
+    if (hcm.getHttpFiltersCount() == 0 || (previous != null && previous != HttpFilter.ROUTER)) {
+      errors.add(path, "the last HTTP filter must be " + ROUTER_FILTER + " (expected: " + expectedFilters() + ")");
+    }
+    return errors.count() == before ? filters : null;
+  }
+
+  private static String expectedFilters() {
+    return "[" + HttpFilter.FAULT.envoyName() + "], [" + HttpFilter.CORS.envoyName() + "], " + ROUTER_FILTER
+        + ", each at most once";
+  }
+
+  /** One HTTP filter with its config, which must be empty; {@code null} with errors when it is not supported. */
+  private static HttpFilter httpFilter(
+      io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter filter, String path,
+      FieldErrors errors) {
+    int before = errors.count();
     SupportedFields.check(filter, path, errors);
-    if (!filter.getName().equals(ROUTER_FILTER)) {
-      errors.add(field(path, "name"), "'" + filter.getName() + "' not supported (expected: " + ROUTER_FILTER + ")");
-      return;
+    HttpFilter kind = null;
+    for (HttpFilter f : HttpFilter.values()) {
+      if (f.envoyName().equals(filter.getName())) {
+        kind = f;
+      }
+    }
+    if (kind == null) {
+      errors.add(field(path, "name"), "'" + filter.getName() + "' not supported (expected: "
+          + HttpFilter.FAULT.envoyName() + ", " + HttpFilter.CORS.envoyName() + " or " + ROUTER_FILTER + ")");
+      return null;
     }
     if (filter.hasTypedConfig()) {
       String at = field(path, "typed_config");
-      Router router = unpack(filter.getTypedConfig(), Router.class, ROUTER_TYPE, at, errors);
-      if (router != null) {
-        SupportedFields.check(router, at, errors);
+      switch (kind) {
+        case ROUTER -> {
+          Router router = ProtoValues.unpack(filter.getTypedConfig(), Router.class, Router.getDefaultInstance(), at,
+              errors);
+          if (router != null) {
+            SupportedFields.check(router, at, errors);
+          }
+        }
+        case CORS -> {
+          Cors cors = ProtoValues.unpack(filter.getTypedConfig(), Cors.class, Cors.getDefaultInstance(), at, errors);
+          if (cors != null) {
+            SupportedFields.check(cors, at, errors);
+          }
+        }
+        case FAULT -> {
+          HTTPFault fault = ProtoValues.unpack(filter.getTypedConfig(), HTTPFault.class,
+              HTTPFault.getDefaultInstance(), at, errors);
+          if (fault != null) {
+            // the per-route HTTPFault fields are supported, but not as the filter's own config
+            for (FieldDescriptor f : fault.getAllFields().keySet()) {
+              errors.add(field(at, f.getName()), "not supported (faults are configured per route)");
+            }
+            SupportedFields.check(fault.toBuilder().clear().mergeUnknownFields(fault.getUnknownFields()).build(), at,
+                errors);
+          }
+        }
+        default -> throw new AssertionError(kind);
       }
     }
-  }
-
-  private static <T extends com.google.protobuf.Message> T unpack(Any any, Class<T> type, String typeUrl, String path,
-      FieldErrors errors) {
-    String expectedName = typeUrl.substring(typeUrl.lastIndexOf('/') + 1);
-    String actualName = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
-    if (!actualName.equals(expectedName)) {
-      errors.add(path, "type '" + any.getTypeUrl() + "' not supported (expected: " + typeUrl + ")");
-      return null;
-    }
-    try {
-      return any.unpack(type);
-    } catch (InvalidProtocolBufferException e) {
-      errors.add(path, "cannot decode: " + e.getMessage());
-      return null;
-    }
+    return errors.count() == before ? kind : null;
   }
 }

@@ -5,6 +5,7 @@ import static dev.pylon.xds.client.FieldErrors.index;
 
 import com.google.re2j.PatternSyntaxException;
 import dev.pylon.routing.HeaderMatcher;
+import dev.pylon.routing.HeaderMutations;
 import dev.pylon.routing.PathMatcher;
 import dev.pylon.routing.QueryParameterMatcher;
 import dev.pylon.routing.Route;
@@ -13,10 +14,7 @@ import dev.pylon.routing.RouteMatch;
 import dev.pylon.routing.RouteTable;
 import dev.pylon.routing.StringMatcher;
 import dev.pylon.routing.VirtualHost;
-import dev.pylon.routing.WeightedClusters;
-import dev.pylon.routing.WeightedClusters.ClusterWeight;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +24,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * RDS: {@code RouteConfiguration} → {@link RouteTable}, with Envoy's semantics for the supported fields.
+ * RDS: {@code RouteConfiguration} → {@link RouteTable}, with Envoy's semantics for the supported fields. Route actions
+ * are parsed by {@link RouteActionParser}, header changes by {@link HeaderMutationsParser} and per-route filter configs
+ * by {@link RouteFilterConfigParser}.
  *
  * @see <a href="https://www.envoyproxy.io/docs/envoy/v1.34.0/api-v3/config/route/v3/route_components.proto">
  *     route_components.proto</a>
@@ -36,7 +36,7 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
   static final RouteConfigurationParser INSTANCE = new RouteConfigurationParser();
 
   /** Envoy's route timeout when the route sets none. */
-  static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
+  static final Duration DEFAULT_ROUTE_TIMEOUT = RouteActionParser.DEFAULT_ROUTE_TIMEOUT;
 
   private RouteConfigurationParser() {
     super(RouteConfiguration.class, RouteConfiguration.getDefaultInstance());
@@ -56,12 +56,17 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
   static RouteTable parseTable(RouteConfiguration config, String path, FieldErrors errors) {
     int before = errors.count();
     SupportedFields.check(config, path, errors);
+    int maxBodyBytes = RouteActionParser.DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES;
+    if (config.hasMaxDirectResponseBodySizeBytes()) {
+      maxBodyBytes = ProtoValues.uint32(config.getMaxDirectResponseBodySizeBytes().getValue(), 0, Integer.MAX_VALUE,
+          field(path, "max_direct_response_body_size_bytes"), errors);
+    }
     List<VirtualHost> hosts = new ArrayList<>();
     // Envoy compares domains lower-cased, and rejects the configuration on a repeat, even within one virtual host
     Map<String, String> hostByDomain = new HashMap<>();
     for (int i = 0; i < config.getVirtualHostsCount(); i++) {
       VirtualHost host = virtualHost(config.getVirtualHosts(i), index(field(path, "virtual_hosts"), i), hostByDomain,
-          errors);
+          maxBodyBytes, errors);
       if (host != null) {
         hosts.add(host);
       }
@@ -71,7 +76,7 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
 
   private static VirtualHost virtualHost(
       io.envoyproxy.envoy.config.route.v3.VirtualHost proto, String path, Map<String, String> hostByDomain,
-      FieldErrors errors) {
+      int maxBodyBytes, FieldErrors errors) {
     int before = errors.count();
     SupportedFields.check(proto, path, errors);
     if (proto.getDomainsCount() == 0) {
@@ -93,7 +98,7 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
     }
     List<Route> routes = new ArrayList<>();
     for (int i = 0; i < proto.getRoutesCount(); i++) {
-      Route route = route(proto.getRoutes(i), index(field(path, "routes"), i), errors);
+      Route route = route(proto.getRoutes(i), index(field(path, "routes"), i), maxBodyBytes, errors);
       if (route != null) {
         routes.add(route);
       }
@@ -101,7 +106,8 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
     return errors.count() == before ? new VirtualHost(proto.getName(), proto.getDomainsList(), routes) : null;
   }
 
-  private static Route route(io.envoyproxy.envoy.config.route.v3.Route proto, String path, FieldErrors errors) {
+  private static Route route(io.envoyproxy.envoy.config.route.v3.Route proto, String path, int maxBodyBytes,
+      FieldErrors errors) {
     int before = errors.count();
     SupportedFields.check(proto, path, errors);
     RouteMatch match = null;
@@ -112,13 +118,28 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
     }
     RouteAction action = null;
     switch (proto.getActionCase()) {
-      case ROUTE -> action = action(proto.getRoute(), field(path, "route"), errors);
-      case ACTION_NOT_SET -> errors.add(field(path, "route"), "required");
+      case ROUTE -> action = RouteActionParser.forward(proto.getRoute(), field(path, "route"), errors);
+      case REDIRECT -> action = RouteActionParser.redirect(proto.getRedirect(), field(path, "redirect"), errors);
+      case DIRECT_RESPONSE -> action = RouteActionParser.directResponse(proto.getDirectResponse(), maxBodyBytes,
+          field(path, "direct_response"), errors);
+      case ACTION_NOT_SET -> errors.add(path, "one of route, redirect or direct_response is required");
       default -> {
-        // redirect, direct_response, ...: already reported as not supported
+        // filter_action, non_forwarding_action: already reported as not supported
       }
     }
-    return errors.count() == before ? new Route(proto.getName(), match, action) : null;
+    HeaderMutations requestHeaders = HeaderMutationsParser.mutations(proto.getRequestHeadersToAddList(),
+        proto.getRequestHeadersToRemoveList(), field(path, "request_headers_to_add"),
+        field(path, "request_headers_to_remove"), errors);
+    HeaderMutations responseHeaders = HeaderMutationsParser.mutations(proto.getResponseHeadersToAddList(),
+        proto.getResponseHeadersToRemoveList(), field(path, "response_headers_to_add"),
+        field(path, "response_headers_to_remove"), errors);
+    RouteFilterConfigParser.Policies policies = RouteFilterConfigParser.parse(proto.getTypedPerFilterConfigMap(),
+        field(path, "typed_per_filter_config"), errors);
+    if (errors.count() != before) {
+      return null;
+    }
+    return new Route(proto.getName(), match, action, requestHeaders, responseHeaders, policies.cors(),
+        policies.fault());
   }
 
   private static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch proto, String path,
@@ -130,6 +151,16 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
     switch (proto.getPathSpecifierCase()) {
       case PREFIX -> pathMatcher = new PathMatcher.Prefix(proto.getPrefix(), caseSensitive);
       case PATH -> pathMatcher = new PathMatcher.Exact(proto.getPath(), caseSensitive);
+      case PATH_SEPARATED_PREFIX -> {
+        String prefix = proto.getPathSeparatedPrefix();
+        // Envoy's validation pattern ^[^?#]+[^?#/]$
+        if (prefix.length() < 2 || prefix.endsWith("/") || prefix.indexOf('?') >= 0 || prefix.indexOf('#') >= 0) {
+          errors.add(field(path, "path_separated_prefix"), "'" + prefix
+              + "' (expected: at least 2 characters, no '?' or '#', no trailing '/')");
+        } else {
+          pathMatcher = new PathMatcher.PathSeparatedPrefix(prefix, caseSensitive);
+        }
+      }
       case SAFE_REGEX -> {
         String regex = regex(proto.getSafeRegex(), field(path, "safe_regex"), errors);
         if (regex != null) {
@@ -141,9 +172,10 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
           }
         }
       }
-      case PATHSPECIFIER_NOT_SET -> errors.add(path, "one of prefix, path or safe_regex is required");
+      case PATHSPECIFIER_NOT_SET -> errors.add(path,
+          "one of prefix, path, path_separated_prefix or safe_regex is required");
       default -> {
-        // connect_matcher, path_separated_prefix, path_match_policy: already reported as not supported
+        // connect_matcher, path_match_policy: already reported as not supported
       }
     }
     List<HeaderMatcher> headers = new ArrayList<>();
@@ -255,7 +287,7 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
   }
 
   /** The regex string of a {@code RegexMatcher} (the engine can only be RE2), or {@code null} with errors. */
-  private static String regex(RegexMatcher proto, String path, FieldErrors errors) {
+  static String regex(RegexMatcher proto, String path, FieldErrors errors) {
     int before = errors.count();
     SupportedFields.check(proto, path, errors);
     if (proto.hasGoogleRe2()) {
@@ -264,60 +296,7 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
     return errors.count() == before ? proto.getRegex() : null;
   }
 
-  private static String invalidRegex(String regex, PatternSyntaxException e) {
+  static String invalidRegex(String regex, PatternSyntaxException e) {
     return "invalid regex '" + regex + "': " + e.getDescription();
-  }
-
-  private static RouteAction action(io.envoyproxy.envoy.config.route.v3.RouteAction proto, String path,
-      FieldErrors errors) {
-    int before = errors.count();
-    SupportedFields.check(proto, path, errors);
-    WeightedClusters clusters = null;
-    switch (proto.getClusterSpecifierCase()) {
-      case CLUSTER -> {
-        ProtoValues.requireNonEmpty(proto.getCluster(), field(path, "cluster"), errors);
-        clusters = WeightedClusters.single(proto.getCluster());
-      }
-      case WEIGHTED_CLUSTERS -> clusters = weightedClusters(proto.getWeightedClusters(),
-          field(path, "weighted_clusters"), errors);
-      case CLUSTERSPECIFIER_NOT_SET -> errors.add(path, "one of cluster or weighted_clusters is required");
-      default -> {
-        // cluster_header, cluster_specifier_plugin, ...: already reported as not supported
-      }
-    }
-    Duration timeout = DEFAULT_ROUTE_TIMEOUT;
-    if (proto.hasTimeout()) {
-      timeout = ProtoValues.duration(proto.getTimeout(), field(path, "timeout"), errors);
-      if (timeout != null && timeout.isNegative()) {
-        errors.add(field(path, "timeout"), timeout + " (expected: >= 0)");
-      }
-    }
-    return errors.count() == before ? new RouteAction.Forward(clusters, timeout) : null;
-  }
-
-  private static WeightedClusters weightedClusters(WeightedCluster proto, String path, FieldErrors errors) {
-    int before = errors.count();
-    SupportedFields.check(proto, path, errors);
-    if (proto.getClustersCount() == 0) {
-      errors.add(field(path, "clusters"), "at least one cluster is required");
-    }
-    List<ClusterWeight> weights = new ArrayList<>();
-    long sum = 0;
-    for (int i = 0; i < proto.getClustersCount(); i++) {
-      WeightedCluster.ClusterWeight cw = proto.getClusters(i);
-      String at = index(field(path, "clusters"), i);
-      SupportedFields.check(cw, at, errors);
-      ProtoValues.requireNonEmpty(cw.getName(), field(at, "name"), errors);
-      if (!cw.hasWeight()) {
-        errors.add(field(at, "weight"), "required");
-      }
-      long weight = Integer.toUnsignedLong(cw.getWeight().getValue());
-      sum += weight;
-      weights.add(new ClusterWeight(cw.getName(), weight));
-    }
-    if (proto.getClustersCount() > 0 && sum == 0) {
-      errors.add(field(path, "clusters"), "the sum of the weights is 0 (expected: > 0)");
-    }
-    return errors.count() == before ? new WeightedClusters(weights) : null;
   }
 }

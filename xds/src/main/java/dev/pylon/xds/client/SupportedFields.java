@@ -3,8 +3,16 @@ package dev.pylon.xds.client;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -13,20 +21,33 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +60,10 @@ import java.util.Set;
  * <p>Messages whose content is not interpreted (metadata {@code Struct}, {@code Decorator}, {@code ConfigSource},
  * {@code Locality}, wrapper and duration types) are not listed: the parsers never descend into them. Purely informational
  * fields (names, {@code metadata}, {@code stat_prefix}, {@code alt_stat_name}, {@code validate_clusters},
- * {@code traffic_direction}, {@code decorator}) are allowed.
+ * {@code traffic_direction}, {@code decorator}, the circuit breakers' {@code track_remaining} stats switch) are allowed.
+ *
+ * <p>One message type has one list wherever it occurs; where a context allows less (the fault filter's own config
+ * must be empty, unlike the per-route one), the parser checks the rest.
  */
 final class SupportedFields {
 
@@ -54,18 +78,33 @@ final class SupportedFields {
     allow(Filter.getDescriptor(), "name", "typed_config");
     allow(HttpConnectionManager.getDescriptor(),
         "stat_prefix", "codec_type", "rds", "route_config", "http_filters", "use_remote_address",
-        "xff_num_trusted_hops", "generate_request_id", "server_name");
+        "xff_num_trusted_hops", "generate_request_id", "server_name", "upgrade_configs");
+    allow(HttpConnectionManager.UpgradeConfig.getDescriptor(), "upgrade_type", "enabled");
     // config_source is accepted whatever it names: the client always fetches routes on its one ADS stream
     allow(Rds.getDescriptor(), "config_source", "route_config_name");
     allow(HttpFilter.getDescriptor(), "name", "typed_config");
     allow(Router.getDescriptor());
+    allow(Cors.getDescriptor());
+    // per route; as the fault filter's own config it must be empty (ListenerParser)
+    allow(HTTPFault.getDescriptor(), "delay", "abort");
+    allow(FaultDelay.getDescriptor(), "fixed_delay", "percentage");
+    allow(FaultAbort.getDescriptor(), "http_status", "grpc_status", "percentage");
+    allow(FractionalPercent.getDescriptor(), "numerator", "denominator");
+    allow(CorsPolicy.getDescriptor(),
+        "allow_origin_string_match", "allow_methods", "allow_headers", "expose_headers", "max_age",
+        "allow_credentials", "forward_not_matching_preflights", "filter_enabled");
+    // runtime_key: there is no runtime layer, so Envoy's default_value always applies
+    allow(RuntimeFractionalPercent.getDescriptor(), "default_value", "runtime_key");
 
     // RDS
-    allow(RouteConfiguration.getDescriptor(), "name", "virtual_hosts", "validate_clusters", "metadata");
+    allow(RouteConfiguration.getDescriptor(),
+        "name", "virtual_hosts", "validate_clusters", "metadata", "max_direct_response_body_size_bytes");
     allow(VirtualHost.getDescriptor(), "name", "domains", "routes", "metadata");
-    allow(Route.getDescriptor(), "name", "match", "route", "metadata", "decorator");
+    allow(Route.getDescriptor(),
+        "name", "match", "route", "redirect", "direct_response", "metadata", "decorator", "typed_per_filter_config",
+        "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
     allow(RouteMatch.getDescriptor(),
-        "prefix", "path", "safe_regex", "case_sensitive", "headers", "query_parameters");
+        "prefix", "path", "path_separated_prefix", "safe_regex", "case_sensitive", "headers", "query_parameters");
     allow(RegexMatcher.getDescriptor(), "regex", "google_re2");
     allow(RegexMatcher.GoogleRE2.getDescriptor());
     allow(HeaderMatcher.getDescriptor(),
@@ -73,16 +112,63 @@ final class SupportedFields {
         "present_match", "invert_match", "treat_missing_header_as_empty");
     allow(StringMatcher.getDescriptor(), "exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case");
     allow(QueryParameterMatcher.getDescriptor(), "name", "string_match", "present_match");
-    allow(RouteAction.getDescriptor(), "cluster", "weighted_clusters", "timeout");
+    allow(RouteAction.getDescriptor(),
+        "cluster", "weighted_clusters", "timeout", "prefix_rewrite", "regex_rewrite", "host_rewrite_literal",
+        "retry_policy", "request_mirror_policies", "hash_policy", "cluster_not_found_response_code");
     // total_weight is deprecated in v3; the sum of the weights is what counts
     allow(WeightedCluster.getDescriptor(), "clusters", "total_weight");
-    allow(WeightedCluster.ClusterWeight.getDescriptor(), "name", "weight");
+    allow(WeightedCluster.ClusterWeight.getDescriptor(),
+        "name", "weight", "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add",
+        "response_headers_to_remove");
+    allow(HeaderValueOption.getDescriptor(), "header", "append", "append_action", "keep_empty_value");
+    allow(HeaderValue.getDescriptor(), "key", "value");
+    allow(RegexMatchAndSubstitute.getDescriptor(), "pattern", "substitution");
+    allow(RetryPolicy.getDescriptor(),
+        "retry_on", "num_retries", "per_try_timeout", "retriable_status_codes", "retry_host_predicate",
+        "host_selection_retry_max_attempts", "retry_back_off");
+    allow(RetryPolicy.RetryHostPredicate.getDescriptor(), "name", "typed_config");
+    allow(PreviousHostsPredicate.getDescriptor());
+    allow(RetryPolicy.RetryBackOff.getDescriptor(), "base_interval", "max_interval");
+    allow(RouteAction.RequestMirrorPolicy.getDescriptor(), "cluster", "runtime_fraction");
+    allow(RouteAction.HashPolicy.getDescriptor(),
+        "header", "cookie", "connection_properties", "query_parameter", "terminal");
+    allow(RouteAction.HashPolicy.Header.getDescriptor(), "header_name");
+    allow(RouteAction.HashPolicy.Cookie.getDescriptor(), "name", "ttl", "path");
+    allow(RouteAction.HashPolicy.ConnectionProperties.getDescriptor(), "source_ip");
+    allow(RouteAction.HashPolicy.QueryParameter.getDescriptor(), "name");
+    allow(RedirectAction.getDescriptor(),
+        "https_redirect", "scheme_redirect", "host_redirect", "port_redirect", "path_redirect", "prefix_rewrite",
+        "regex_rewrite", "response_code", "strip_query");
+    allow(DirectResponseAction.getDescriptor(), "status", "body");
+    allow(DataSource.getDescriptor(), "inline_string", "inline_bytes");
 
     // CDS
     allow(Cluster.getDescriptor(),
         "name", "alt_stat_name", "type", "eds_cluster_config", "connect_timeout", "lb_policy", "load_assignment",
-        "metadata");
+        "metadata", "least_request_lb_config", "ring_hash_lb_config", "maglev_lb_config", "common_lb_config",
+        "circuit_breakers", "outlier_detection", "typed_extension_protocol_options");
     allow(Cluster.EdsClusterConfig.getDescriptor(), "eds_config", "service_name");
+    allow(Cluster.LeastRequestLbConfig.getDescriptor(), "choice_count");
+    allow(Cluster.RingHashLbConfig.getDescriptor(), "minimum_ring_size", "maximum_ring_size");
+    allow(Cluster.MaglevLbConfig.getDescriptor(), "table_size");
+    allow(Cluster.CommonLbConfig.getDescriptor(), "healthy_panic_threshold");
+    allow(Percent.getDescriptor(), "value");
+    allow(CircuitBreakers.getDescriptor(), "thresholds");
+    allow(CircuitBreakers.Thresholds.getDescriptor(),
+        "priority", "max_connections", "max_pending_requests", "max_requests", "max_retries", "track_remaining");
+    allow(OutlierDetection.getDescriptor(),
+        "consecutive_5xx", "consecutive_gateway_failure", "interval", "base_ejection_time", "max_ejection_time",
+        "max_ejection_percent", "enforcing_consecutive_5xx", "enforcing_consecutive_gateway_failure",
+        "enforcing_success_rate");
+    allow(HttpProtocolOptions.getDescriptor(),
+        "common_http_protocol_options", "explicit_http_config", "use_downstream_protocol_config");
+    allow(HttpProtocolOptions.ExplicitHttpConfig.getDescriptor(), "http_protocol_options", "http2_protocol_options");
+    allow(HttpProtocolOptions.UseDownstreamHttpConfig.getDescriptor(),
+        "http_protocol_options", "http2_protocol_options");
+    allow(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor(),
+        "idle_timeout", "max_requests_per_connection");
+    allow(Http1ProtocolOptions.getDescriptor());
+    allow(Http2ProtocolOptions.getDescriptor());
 
     // EDS
     allow(ClusterLoadAssignment.getDescriptor(), "cluster_name", "endpoints", "policy");

@@ -1,5 +1,6 @@
 package dev.pylon.xds.client;
 
+import dev.pylon.routing.MirrorPolicy;
 import dev.pylon.routing.Route;
 import dev.pylon.routing.RouteAction;
 import dev.pylon.routing.RouteTable;
@@ -92,7 +93,7 @@ final class XdsState {
 
   /**
    * What the current state waits for, each as {@code <Type> '<name>'} with who needs it: route configurations of
-   * listeners, assignments of EDS clusters, clusters named by routes. Sorted, for stable logs.
+   * listeners, assignments of EDS clusters, clusters named by routes (as targets or mirrors). Sorted, for stable logs.
    */
   Map<String, String> missing() {
     Map<String, String> missing = new TreeMap<>();
@@ -148,6 +149,10 @@ final class XdsState {
         if (route.action() instanceof RouteAction.Forward forward) {
           for (ClusterWeight w : forward.clusters().clusters()) {
             names.add(w.cluster());
+          }
+          // a mirror target is awaited like a route target: Envoy's validate_clusters checks both
+          for (MirrorPolicy m : forward.mirrors()) {
+            names.add(m.cluster());
           }
         }
       }

@@ -4,7 +4,8 @@
  *
  * <p>Starting points: {@link dev.pylon.xds.client.XdsClient} (the stream, ACK/NACK, warming, reconnects);
  * {@code SupportedFields} (the one list of implemented proto fields; anything else set is NACKed); the parsers
- * {@code ListenerParser}, {@code RouteConfigurationParser}, {@code ClusterParser}, {@code ClusterLoadAssignmentParser};
- * {@code XdsState} (State-of-the-World bookkeeping and snapshot assembly).
+ * {@code ListenerParser}, {@code RouteConfigurationParser} (with {@code RouteActionParser},
+ * {@code HeaderMutationsParser} and {@code RouteFilterConfigParser}), {@code ClusterParser},
+ * {@code ClusterLoadAssignmentParser}; {@code XdsState} (State-of-the-World bookkeeping and snapshot assembly).
  */
 package dev.pylon.xds.client;

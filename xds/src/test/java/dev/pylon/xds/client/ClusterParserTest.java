@@ -4,8 +4,14 @@ import static dev.pylon.xds.client.ProtoYaml.cluster;
 import static dev.pylon.xds.client.ProtoYaml.parseAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pylon.routing.upstream.CircuitBreakers;
+import dev.pylon.routing.upstream.ClusterSettings;
 import dev.pylon.routing.upstream.Endpoint;
+import dev.pylon.routing.upstream.HttpProtocolSettings;
+import dev.pylon.routing.upstream.HttpProtocolSettings.UpstreamProtocol;
+import dev.pylon.routing.upstream.LbConfig;
 import dev.pylon.routing.upstream.LbPolicy;
+import dev.pylon.routing.upstream.OutlierDetectionPolicy;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -82,22 +88,239 @@ class ClusterParserTest {
     }
   }
 
-  @Test
-  void cluster_leastRequest_isRejected() {
-    assertThat(error("{name: c, type: EDS, lb_policy: LEAST_REQUEST}"))
-        .isEqualTo("Cluster 'c': lb_policy: LEAST_REQUEST not supported (expected: ROUND_ROBIN)");
+  /** An EDS cluster {@code c} with these extra fields. */
+  private static ClusterSettings settings(String fields) {
+    return parsed("{name: c, type: EDS, " + fields + "}").settings();
+  }
+
+  private static String clusterError(String fields) {
+    return error("{name: c, type: EDS, " + fields + "}");
+  }
+
+  private static final String HTTP_OPTIONS_KEY = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  /** The typed_extension_protocol_options entry with this HttpProtocolOptions content. */
+  private static String httpOptions(String content) {
+    return "typed_extension_protocol_options: {" + HTTP_OPTIONS_KEY + ": {'@type': type.googleapis.com/"
+        + HTTP_OPTIONS_KEY + ", " + content + "}}";
   }
 
   @Test
-  void cluster_trafficPolicies_areRejectedNamingEachField() {
+  void cluster_istioDestinationRuleStyle_mapsEverySetting() {
+    ParsedCluster c = parsed("""
+        name: outbound|9080|v2|reviews.default.svc.cluster.local
+        type: EDS
+        eds_cluster_config: {eds_config: {ads: {}, resource_api_version: V3}}
+        connect_timeout: 2s
+        lb_policy: LEAST_REQUEST
+        least_request_lb_config: {choice_count: 3}
+        circuit_breakers:
+          thresholds:
+          - {max_connections: 100, max_pending_requests: 10, max_requests: 4294967295, max_retries: 4294967295,
+             track_remaining: true}
+        outlier_detection:
+          consecutive_5xx: 3
+          enforcing_consecutive_5xx: 100
+          consecutive_gateway_failure: 0
+          enforcing_consecutive_gateway_failure: 0
+          enforcing_success_rate: 0
+          interval: 5s
+          base_ejection_time: 15s
+          max_ejection_percent: 50
+        common_lb_config: {healthy_panic_threshold: {value: 30}}
+        typed_extension_protocol_options:
+          envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+            "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+            common_http_protocol_options: {idle_timeout: 300s, max_requests_per_connection: 10}
+            explicit_http_config: {http2_protocol_options: {}}
+        """);
+
+    assertThat(c.settings()).isEqualTo(new ClusterSettings(Duration.ofSeconds(2), LbPolicy.LEAST_REQUEST,
+        new LbConfig(3, 1024, 8388608, 65537),
+        new CircuitBreakers(100, 10, 4294967295L, 4294967295L),
+        new HttpProtocolSettings(UpstreamProtocol.HTTP2, Duration.ofMinutes(5), 10),
+        new OutlierDetectionPolicy(3, 0, Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(300), 50,
+            100, 0),
+        30));
+  }
+
+  @Test
+  void cluster_withoutPolicies_hasEnvoysDefaults() {
+    assertThat(settings("connect_timeout: 1s"))
+        .isEqualTo(ClusterSettings.of(Duration.ofSeconds(1), LbPolicy.ROUND_ROBIN))
+        .isEqualTo(new ClusterSettings(Duration.ofSeconds(1), LbPolicy.ROUND_ROBIN, LbConfig.DEFAULT,
+            new CircuitBreakers(1024, 1024, 1024, 3), new HttpProtocolSettings(UpstreamProtocol.HTTP1,
+            Duration.ofHours(1), 0), null, 50));
+  }
+
+  @Test
+  void lbPolicy_eachSupportedValue_maps() {
+    assertThat(settings("lb_policy: ROUND_ROBIN").lbPolicy()).isEqualTo(LbPolicy.ROUND_ROBIN);
+    assertThat(settings("lb_policy: LEAST_REQUEST").lbPolicy()).isEqualTo(LbPolicy.LEAST_REQUEST);
+    assertThat(settings("lb_policy: RANDOM").lbPolicy()).isEqualTo(LbPolicy.RANDOM);
+    assertThat(settings("lb_policy: RING_HASH").lbPolicy()).isEqualTo(LbPolicy.RING_HASH);
+    assertThat(settings("lb_policy: MAGLEV").lbPolicy()).isEqualTo(LbPolicy.MAGLEV);
+  }
+
+  @Test
+  void lbPolicy_clusterProvided_isRejected() {
+    assertThat(clusterError("lb_policy: CLUSTER_PROVIDED"))
+        .isEqualTo("Cluster 'c': lb_policy: CLUSTER_PROVIDED not supported (expected: ROUND_ROBIN, LEAST_REQUEST, "
+            + "RANDOM, RING_HASH or MAGLEV)");
+  }
+
+  @Test
+  void ringHashAndMaglevConfigs_mapWithDefaultsForUnsetSizes() {
+    assertThat(settings("lb_policy: RING_HASH, ring_hash_lb_config: {minimum_ring_size: 2048}").lbConfig())
+        .isEqualTo(new LbConfig(2, 2048, 8388608, 65537));
+    assertThat(settings("lb_policy: RING_HASH, ring_hash_lb_config: {maximum_ring_size: 4096}").lbConfig())
+        .isEqualTo(new LbConfig(2, 1024, 4096, 65537));
+    assertThat(settings("lb_policy: MAGLEV, maglev_lb_config: {table_size: 131}").lbConfig())
+        .isEqualTo(new LbConfig(2, 1024, 8388608, 131));
+  }
+
+  @Test
+  void lbConfigs_invalidValues_areRejected() {
+    assertThat(clusterError("lb_policy: MAGLEV, maglev_lb_config: {table_size: 65536}"))
+        .isEqualTo("Cluster 'c': maglev_lb_config.table_size: 65536 (expected: a prime number up to 5000011)");
+    assertThat(clusterError("lb_policy: RING_HASH, ring_hash_lb_config: {minimum_ring_size: 4096, "
+        + "maximum_ring_size: 1024}"))
+        .isEqualTo("Cluster 'c': ring_hash_lb_config: minimum_ring_size 4096 > maximum_ring_size 1024");
+    assertThat(clusterError("lb_policy: RING_HASH, ring_hash_lb_config: {maximum_ring_size: 9000000, "
+        + "hash_function: MURMUR_HASH_2}"))
+        .isEqualTo("Cluster 'c': ring_hash_lb_config.hash_function: not supported; "
+            + "Cluster 'c': ring_hash_lb_config.maximum_ring_size: 9000000 (expected: 0-8388608)");
+    assertThat(clusterError("lb_policy: LEAST_REQUEST, least_request_lb_config: {choice_count: 1}"))
+        .isEqualTo("Cluster 'c': least_request_lb_config.choice_count: 1 (expected: 2-2147483647)");
+  }
+
+  @Test
+  void lbConfig_forAnotherPolicy_isRejected() {
+    assertThat(clusterError("lb_policy: ROUND_ROBIN, ring_hash_lb_config: {minimum_ring_size: 1}"))
+        .isEqualTo("Cluster 'c': ring_hash_lb_config: not supported with lb_policy ROUND_ROBIN (only with RING_HASH)");
+    assertThat(clusterError("lb_policy: RING_HASH, least_request_lb_config: {choice_count: 3}"))
+        .isEqualTo("Cluster 'c': least_request_lb_config: not supported with lb_policy RING_HASH (only with "
+            + "LEAST_REQUEST)");
+  }
+
+  @Test
+  void circuitBreakers_unsetThresholds_takeEnvoysDefaults() {
+    assertThat(settings("circuit_breakers: {thresholds: [{max_connections: 10}]}").circuitBreakers())
+        .isEqualTo(new CircuitBreakers(10, 1024, 1024, 3));
+    assertThat(settings("circuit_breakers: {thresholds: [{priority: DEFAULT, max_retries: 0}]}").circuitBreakers())
+        .isEqualTo(new CircuitBreakers(1024, 1024, 1024, 0));
+    assertThat(settings("circuit_breakers: {}").circuitBreakers()).isEqualTo(CircuitBreakers.ENVOY_DEFAULT);
+  }
+
+  @Test
+  void circuitBreakers_highPriorityRepeatedDefaultOrPerHost_areRejected() {
+    assertThat(clusterError("circuit_breakers: {thresholds: [{max_connections: 1}, {priority: HIGH, "
+        + "max_connections: 2}, {max_connections: 3, retry_budget: {}}], per_host_thresholds: [{max_connections: 1}]}"))
+        .isEqualTo("Cluster 'c': circuit_breakers.per_host_thresholds: not supported; "
+            + "Cluster 'c': circuit_breakers.thresholds[1].priority: HIGH not supported (expected: DEFAULT); "
+            + "Cluster 'c': circuit_breakers.thresholds[2].retry_budget: not supported; "
+            + "Cluster 'c': circuit_breakers.thresholds[2].priority: a second DEFAULT entry (Envoy uses only the "
+            + "first)");
+  }
+
+  @Test
+  void outlierDetection_onlySuccessRateOff_hasEnvoysDefaults() {
+    assertThat(settings("outlier_detection: {enforcing_success_rate: 0}").outlierDetection())
+        .isEqualTo(new OutlierDetectionPolicy(5, 5, Duration.ofSeconds(10), Duration.ofSeconds(30),
+            Duration.ofSeconds(300), 10, 100, 0));
+  }
+
+  @Test
+  void outlierDetection_maxEjectionTime_isMapped() {
+    assertThat(settings("outlier_detection: {enforcing_success_rate: 0, max_ejection_time: 60s}").outlierDetection()
+        .maxEjectionTime()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void outlierDetection_successRateEjection_isRejected() {
+    assertThat(clusterError("outlier_detection: {consecutive_5xx: 3}"))
+        .isEqualTo("Cluster 'c': outlier_detection.enforcing_success_rate: unset means 100 in Envoy; success-rate "
+            + "ejection is not supported (expected: 0)");
+    assertThat(clusterError("outlier_detection: {enforcing_success_rate: 50, success_rate_minimum_hosts: 3}"))
+        .isEqualTo("Cluster 'c': outlier_detection.success_rate_minimum_hosts: not supported; "
+            + "Cluster 'c': outlier_detection.enforcing_success_rate: 50; success-rate ejection is not supported "
+            + "(expected: 0)");
+  }
+
+  @Test
+  void outlierDetection_invalidValues_areRejected() {
+    assertThat(clusterError("outlier_detection: {enforcing_success_rate: 0, base_ejection_time: 600s, "
+        + "max_ejection_percent: 101, interval: 0s}"))
+        .isEqualTo("Cluster 'c': outlier_detection.interval: PT0S (expected: > 0); "
+            + "Cluster 'c': outlier_detection.max_ejection_time: PT5M (default) is smaller than base_ejection_time "
+            + "PT10M; "
+            + "Cluster 'c': outlier_detection.max_ejection_percent: 101 (expected: 0-100)");
+  }
+
+  @Test
+  void healthyPanicThreshold_isMappedAndMustBeAWholePercent() {
+    assertThat(settings("common_lb_config: {healthy_panic_threshold: {value: 0}}").healthyPanicThreshold()).isZero();
+    assertThat(settings("common_lb_config: {}").healthyPanicThreshold()).isEqualTo(50);
+    assertThat(clusterError("common_lb_config: {healthy_panic_threshold: {value: 12.5}, "
+        + "locality_weighted_lb_config: {}}"))
+        .isEqualTo("Cluster 'c': common_lb_config.locality_weighted_lb_config: not supported; "
+            + "Cluster 'c': common_lb_config.healthy_panic_threshold.value: 12.5 (expected: a whole number 0-100)");
+  }
+
+  @Test
+  void httpProtocolOptions_explicitProtocols_map() {
+    assertThat(settings(httpOptions("explicit_http_config: {http_protocol_options: {}}")).http())
+        .isEqualTo(new HttpProtocolSettings(UpstreamProtocol.HTTP1, Duration.ofHours(1), 0));
+    assertThat(settings(httpOptions("explicit_http_config: {http2_protocol_options: {}}")).http())
+        .isEqualTo(new HttpProtocolSettings(UpstreamProtocol.HTTP2, Duration.ofHours(1), 0));
+  }
+
+  @Test
+  void httpProtocolOptions_useDownstream_needsHttp2ToFollowTheClient() {
+    assertThat(settings(httpOptions("use_downstream_protocol_config: {http_protocol_options: {}, "
+        + "http2_protocol_options: {}}")).http().protocol()).isEqualTo(UpstreamProtocol.USE_DOWNSTREAM);
+    assertThat(settings(httpOptions("use_downstream_protocol_config: {http_protocol_options: {}}")).http().protocol())
+        .isEqualTo(UpstreamProtocol.HTTP1);
+  }
+
+  @Test
+  void httpProtocolOptions_idleTimeoutZeroDisablesAndHugeRequestLimitIsUnbounded() {
+    assertThat(settings(httpOptions("explicit_http_config: {http_protocol_options: {}}, "
+        + "common_http_protocol_options: {idle_timeout: 0s, max_requests_per_connection: 4294967295}")).http())
+        .isEqualTo(new HttpProtocolSettings(UpstreamProtocol.HTTP1, Duration.ZERO, Integer.MAX_VALUE));
+  }
+
+  @Test
+  void httpProtocolOptions_unsupportedContent_isRejected() {
+    String at = "Cluster 'c': typed_extension_protocol_options[" + HTTP_OPTIONS_KEY + "].";
+    assertThat(clusterError(httpOptions("auto_config: {}, common_http_protocol_options: {max_connection_duration: 60s}")))
+        .isEqualTo(at + "auto_config: not supported; " + at + "common_http_protocol_options.max_connection_duration: "
+            + "not supported");
+    assertThat(clusterError(httpOptions("explicit_http_config: {http2_protocol_options: {max_concurrent_streams: 10}}")))
+        .isEqualTo(at + "explicit_http_config.http2_protocol_options.max_concurrent_streams: not supported");
+    assertThat(clusterError(httpOptions("common_http_protocol_options: {idle_timeout: 1s}")))
+        .isEqualTo("Cluster 'c': typed_extension_protocol_options[" + HTTP_OPTIONS_KEY + "]: one of "
+            + "explicit_http_config or use_downstream_protocol_config is required");
+  }
+
+  @Test
+  void typedExtensionProtocolOptions_otherKey_isRejected() {
+    assertThat(clusterError("typed_extension_protocol_options: {envoy.extensions.upstreams.tcp.v3.TcpProtocolOptions: "
+        + "{'@type': type.googleapis.com/" + HTTP_OPTIONS_KEY + "}}"))
+        .isEqualTo("Cluster 'c': typed_extension_protocol_options[envoy.extensions.upstreams.tcp.v3."
+            + "TcpProtocolOptions]: not supported (expected: " + HTTP_OPTIONS_KEY + ")");
+  }
+
+  @Test
+  void cluster_otherPolicies_areRejectedNamingEachField() {
     assertThat(error("""
         name: c
         type: EDS
-        circuit_breakers: {thresholds: [{max_connections: 10}]}
-        outlier_detection: {consecutive_5xx: 3}
+        health_checks: [{timeout: 1s}]
         transport_socket: {name: envoy.transport_sockets.tls}
-        """)).isEqualTo("Cluster 'c': circuit_breakers: not supported; Cluster 'c': outlier_detection: not supported; "
-        + "Cluster 'c': transport_socket: not supported");
+        max_requests_per_connection: 5
+        """)).isEqualTo("Cluster 'c': health_checks: not supported; Cluster 'c': max_requests_per_connection: not "
+        + "supported; Cluster 'c': transport_socket: not supported");
   }
 
   @Test

@@ -9,6 +9,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.pylon.routing.RouteTable;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.CodecType;
+import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -213,15 +214,109 @@ class ListenerParserTest {
         .isEqualTo(PREFIX + HCM + ".codec_type: HTTP3 not supported (expected: AUTO, HTTP1 or HTTP2)");
   }
 
+  /** {@link #RDS_LISTENER} with these HTTP filters instead of the router alone. */
+  private static Listener withFilters(String filtersYaml) {
+    return withHcm(hcm -> merge("http_filters: " + filtersYaml, hcm.clearHttpFilters()));
+  }
+
+  private static final String FAULT_FILTER = "{name: envoy.filters.http.fault, typed_config: "
+      + "{'@type': type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault}}";
+  private static final String CORS_FILTER = "{name: envoy.filters.http.cors, typed_config: "
+      + "{'@type': type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}}";
+  private static final String ROUTER = "{name: envoy.filters.http.router, typed_config: "
+      + "{'@type': type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}";
+  private static final String EXPECTED_FILTERS = "(expected: [envoy.filters.http.fault], [envoy.filters.http.cors], "
+      + "envoy.filters.http.router, each at most once)";
+
   @Test
-  void hcm_filterBeforeRouter_isRejected() {
-    assertThat(error(withHcm(hcm -> hcm.addHttpFilters(0, merge("""
-        name: envoy.filters.http.cors
-        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}
-        """, io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder())))))
-        .isEqualTo(PREFIX + HCM + ".http_filters: expected exactly one HTTP filter (envoy.filters.http.router), "
-            + "got 2; " + PREFIX + HCM + ".http_filters[0].name: 'envoy.filters.http.cors' not supported "
-            + "(expected: envoy.filters.http.router)");
+  void httpFilters_faultCorsRouter_mapInOrder() {
+    HttpConnectionManagerConfig http = parsed(withFilters("[" + FAULT_FILTER + ", " + CORS_FILTER + ", " + ROUTER
+        + "]")).config().http();
+
+    assertThat(http.httpFilters()).containsExactly(HttpFilter.FAULT, HttpFilter.CORS, HttpFilter.ROUTER);
+    assertThat(http.hasFilter(HttpFilter.CORS)).isTrue();
+  }
+
+  @Test
+  void httpFilters_eachOptionalFilterAlone_isAccepted() {
+    assertThat(parsed(withFilters("[" + CORS_FILTER + ", " + ROUTER + "]")).config().http().httpFilters())
+        .containsExactly(HttpFilter.CORS, HttpFilter.ROUTER);
+    assertThat(parsed(withFilters("[{name: envoy.filters.http.fault}, " + ROUTER + "]")).config().http()
+        .httpFilters()).containsExactly(HttpFilter.FAULT, HttpFilter.ROUTER);
+    assertThat(parsed(RDS_LISTENER).config().http().hasFilter(HttpFilter.FAULT)).isFalse();
+  }
+
+  @Test
+  void httpFilters_outOfOrderOrRepeated_isRejected() {
+    assertThat(error(withFilters("[" + CORS_FILTER + ", " + FAULT_FILTER + ", " + ROUTER + "]")))
+        .isEqualTo(PREFIX + HCM + ".http_filters[1].name: 'envoy.filters.http.fault' repeated or out of order "
+            + EXPECTED_FILTERS);
+    assertThat(error(withFilters("[" + ROUTER + ", " + ROUTER + "]")))
+        .isEqualTo(PREFIX + HCM + ".http_filters[1].name: 'envoy.filters.http.router' repeated or out of order "
+            + EXPECTED_FILTERS);
+  }
+
+  @Test
+  void httpFilters_withoutRouterLast_isRejected() {
+    assertThat(error(withFilters("[" + ROUTER + ", " + CORS_FILTER + "]")))
+        .isEqualTo(PREFIX + HCM + ".http_filters[1].name: 'envoy.filters.http.cors' repeated or out of order "
+            + EXPECTED_FILTERS + "; " + PREFIX + HCM + ".http_filters: the last HTTP filter must be "
+            + "envoy.filters.http.router " + EXPECTED_FILTERS);
+    assertThat(error(withHcm(HttpConnectionManager.Builder::clearHttpFilters)))
+        .isEqualTo(PREFIX + HCM + ".http_filters: the last HTTP filter must be envoy.filters.http.router "
+            + EXPECTED_FILTERS);
+  }
+
+  @Test
+  void httpFilters_otherFilter_isRejected() {
+    assertThat(error(withFilters("[{name: envoy.filters.http.jwt_authn}, " + ROUTER + "]")))
+        .isEqualTo(PREFIX + HCM + ".http_filters[0].name: 'envoy.filters.http.jwt_authn' not supported (expected: "
+            + "envoy.filters.http.fault, envoy.filters.http.cors or envoy.filters.http.router)");
+  }
+
+  @Test
+  void faultFilter_withItsOwnFaults_isRejected() {
+    assertThat(error(withFilters("[{name: envoy.filters.http.fault, typed_config: {'@type': type.googleapis.com/"
+        + "envoy.extensions.filters.http.fault.v3.HTTPFault, abort: {http_status: 503}, max_active_faults: 2}}, "
+        + ROUTER + "]")))
+        .isEqualTo(PREFIX + HCM + ".http_filters[0].typed_config.abort: not supported (faults are configured per "
+            + "route); " + PREFIX + HCM + ".http_filters[0].typed_config.max_active_faults: not supported (faults are "
+            + "configured per route)");
+  }
+
+  @Test
+  void corsFilter_withTheWrongType_isRejected() {
+    assertThat(error(withFilters("[{name: envoy.filters.http.cors, typed_config: {'@type': type.googleapis.com/"
+        + "envoy.extensions.filters.http.router.v3.Router}}, " + ROUTER + "]")))
+        .isEqualTo(PREFIX + HCM + ".http_filters[0].typed_config: type 'type.googleapis.com/envoy.extensions.filters."
+            + "http.router.v3.Router' not supported (expected: type.googleapis.com/envoy.extensions.filters.http.cors."
+            + "v3.Cors)");
+  }
+
+  @Test
+  void upgradeConfigs_websocket_isEnabledUnlessDisabled() {
+    assertThat(parsed(withHcm(hcm -> merge("upgrade_configs: [{upgrade_type: websocket}]", hcm))).config().http()
+        .websocketUpgrades()).isTrue();
+    assertThat(parsed(withHcm(hcm -> merge("upgrade_configs: [{upgrade_type: WebSocket, enabled: true}]", hcm)))
+        .config().http().websocketUpgrades()).isTrue();
+    assertThat(parsed(withHcm(hcm -> merge("upgrade_configs: [{upgrade_type: websocket, enabled: false}]", hcm)))
+        .config().http().websocketUpgrades()).isFalse();
+    assertThat(parsed(RDS_LISTENER).config().http().websocketUpgrades()).isFalse();
+  }
+
+  @Test
+  void upgradeConfigs_otherTypeDuplicateOrFilters_areRejected() {
+    assertThat(error(withHcm(hcm -> merge("""
+        upgrade_configs:
+        - {upgrade_type: CONNECT}
+        - {upgrade_type: websocket}
+        - {upgrade_type: Websocket}
+        - {upgrade_type: h2c, filters: [{name: envoy.filters.http.router}]}
+        """, hcm))))
+        .isEqualTo(PREFIX + HCM + ".upgrade_configs[0].upgrade_type: 'CONNECT' not supported (expected: websocket); "
+            + PREFIX + HCM + ".upgrade_configs[2].upgrade_type: duplicate upgrade type 'Websocket'; "
+            + PREFIX + HCM + ".upgrade_configs[3].filters: not supported; "
+            + PREFIX + HCM + ".upgrade_configs[3].upgrade_type: 'h2c' not supported (expected: websocket)");
   }
 
   @Test

@@ -4,9 +4,16 @@ import static dev.pylon.xds.client.ProtoYaml.parseAll;
 import static dev.pylon.xds.client.ProtoYaml.routeConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pylon.routing.FaultPolicy;
+import dev.pylon.routing.HashPolicy;
 import dev.pylon.routing.HeaderMatcher;
+import dev.pylon.routing.HeaderMutations;
+import dev.pylon.routing.MirrorPolicy;
 import dev.pylon.routing.PathMatcher;
+import dev.pylon.routing.PathRewrite;
 import dev.pylon.routing.QueryParameterMatcher;
+import dev.pylon.routing.RetryPolicy;
+import dev.pylon.routing.RetryPolicy.RetryOn;
 import dev.pylon.routing.Route;
 import dev.pylon.routing.RouteAction;
 import dev.pylon.routing.RouteMatch;
@@ -17,6 +24,7 @@ import dev.pylon.routing.WeightedClusters;
 import dev.pylon.routing.WeightedClusters.ClusterWeight;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RouteConfigurationParserTest {
@@ -112,8 +120,8 @@ class RouteConfigurationParserTest {
   @Test
   void routeMatch_withoutPath_isRejected() {
     assertThat(error(oneRoute("{match: {headers: [{name: a}]}, route: {cluster: c}}")))
-        .isEqualTo("RouteConfiguration 'r': virtual_hosts[0].routes[0].match: one of prefix, path or safe_regex is "
-            + "required");
+        .isEqualTo("RouteConfiguration 'r': virtual_hosts[0].routes[0].match: one of prefix, path, "
+            + "path_separated_prefix or safe_regex is required");
   }
 
   @Test
@@ -210,7 +218,7 @@ class RouteConfigurationParserTest {
   }
 
   @Test
-  void routeAction_retryPolicy_isRejectedNamingTheField() {
+  void routeAction_unsupportedField_isRejectedNamingTheField() {
     assertThat(error("""
         name: http.8080
         virtual_hosts:
@@ -219,8 +227,9 @@ class RouteConfigurationParserTest {
           routes:
           - {match: {prefix: /a}, route: {cluster: a}}
           - {match: {prefix: /b}, route: {cluster: b}}
-          - {match: {prefix: /}, route: {cluster: c, retry_policy: {retry_on: 5xx, num_retries: 2}}}
-        """)).isEqualTo("RouteConfiguration 'http.8080': virtual_hosts[0].routes[2].route.retry_policy: not supported");
+          - {match: {prefix: /}, route: {cluster: c, retry_policy: {retry_on: 5xx, retry_priority: {name: p}}}}
+        """)).isEqualTo("RouteConfiguration 'http.8080': virtual_hosts[0].routes[2].route.retry_policy.retry_priority: "
+        + "not supported");
   }
 
   @Test
@@ -234,17 +243,113 @@ class RouteConfigurationParserTest {
   }
 
   @Test
-  void route_redirectOrMissingAction_isRejected() {
-    assertThat(error(oneRoute("{match: {prefix: /}, redirect: {https_redirect: true}}, {match: {prefix: /}}")))
-        .isEqualTo("RouteConfiguration 'r': virtual_hosts[0].routes[0].redirect: not supported; "
-            + "RouteConfiguration 'r': virtual_hosts[0].routes[1].route: required");
+  void route_otherOrMissingAction_isRejected() {
+    assertThat(error(oneRoute("{match: {prefix: /}, non_forwarding_action: {}}, {match: {prefix: /}}")))
+        .isEqualTo("RouteConfiguration 'r': virtual_hosts[0].routes[0].non_forwarding_action: not supported; "
+            + "RouteConfiguration 'r': virtual_hosts[0].routes[1]: one of route, redirect or direct_response is "
+            + "required");
   }
 
   @Test
-  void route_requestHeadersToAdd_isRejected() {
-    assertThat(error(oneRoute("{match: {prefix: /}, route: {cluster: c}, "
-        + "request_headers_to_add: [{header: {key: a, value: b}}]}")))
-        .isEqualTo("RouteConfiguration 'r': virtual_hosts[0].routes[0].request_headers_to_add: not supported");
+  void routeMatch_pathSeparatedPrefix_mapsWithCaseSensitivity() {
+    assertThat(match("{path_separated_prefix: /api/v1}").path())
+        .isEqualTo(new PathMatcher.PathSeparatedPrefix("/api/v1", true));
+    assertThat(match("{path_separated_prefix: /API, case_sensitive: false}").path())
+        .isEqualTo(new PathMatcher.PathSeparatedPrefix("/API", false));
+  }
+
+  @Test
+  void routeMatch_pathSeparatedPrefixWithTrailingSlashOrQuery_isRejected() {
+    assertThat(error(oneRoute("{match: {path_separated_prefix: /api/}, route: {cluster: c}}, "
+        + "{match: {path_separated_prefix: /}, route: {cluster: c}}, "
+        + "{match: {path_separated_prefix: '/a?b'}, route: {cluster: c}}")))
+        .isEqualTo("RouteConfiguration 'r': virtual_hosts[0].routes[0].match.path_separated_prefix: '/api/' "
+            + "(expected: at least 2 characters, no '?' or '#', no trailing '/'); "
+            + "RouteConfiguration 'r': virtual_hosts[0].routes[1].match.path_separated_prefix: '/' "
+            + "(expected: at least 2 characters, no '?' or '#', no trailing '/'); "
+            + "RouteConfiguration 'r': virtual_hosts[0].routes[2].match.path_separated_prefix: '/a?b' "
+            + "(expected: at least 2 characters, no '?' or '#', no trailing '/')");
+  }
+
+  @Test
+  void route_istioGatewayStyle_mapsEveryPartToTheModel() {
+    Route r = parsed("""
+        name: r
+        virtual_hosts:
+        - name: vh
+          domains: ["*"]
+          routes:
+          - name: reviews.v2
+            match: {path_separated_prefix: /reviews, case_sensitive: true}
+            route:
+              timeout: 0s
+              prefix_rewrite: /v2/reviews
+              host_rewrite_literal: reviews.internal
+              weighted_clusters:
+                clusters:
+                - {name: "outbound|9080|v1|reviews", weight: 90}
+                - name: "outbound|9080|v2|reviews"
+                  weight: 10
+                  request_headers_to_add: [{header: {key: X-Canary, value: "true"}, append_action: OVERWRITE_IF_EXISTS_OR_ADD}]
+              retry_policy:
+                retry_on: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
+                num_retries: 2
+                retriable_status_codes: [503]
+                host_selection_retry_max_attempts: 5
+                retry_host_predicate:
+                - name: envoy.retry_host_predicates.previous_hosts
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate
+              request_mirror_policies:
+              - {cluster: "outbound|9080||mirror", runtime_fraction: {default_value: {numerator: 250000, denominator: MILLION}}}
+              hash_policy: [{header: {header_name: X-User}}]
+            request_headers_to_add: [{header: {key: x-route, value: reviews}, append_action: APPEND_IF_EXISTS_OR_ADD}]
+            response_headers_to_remove: [server-timing]
+            typed_per_filter_config:
+              envoy.filters.http.fault:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                abort: {http_status: 418, percentage: {numerator: 10, denominator: HUNDRED}}
+            decorator: {operation: "reviews:9080/reviews*"}
+        """).virtualHosts().get(0).routes().get(0);
+
+    assertThat(r).isEqualTo(new Route("reviews.v2",
+        new RouteMatch(new PathMatcher.PathSeparatedPrefix("/reviews", true), List.of(), List.of()),
+        new RouteAction.Forward(
+            new WeightedClusters(List.of(
+                new ClusterWeight("outbound|9080|v1|reviews", 90),
+                new ClusterWeight("outbound|9080|v2|reviews", 10,
+                    new HeaderMutations(List.of(new HeaderMutations.HeaderValueOption("x-canary", "true",
+                        HeaderMutations.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD)), List.of()),
+                    HeaderMutations.NONE))),
+            Duration.ZERO,
+            new PathRewrite.Prefix("/v2/reviews"),
+            "reviews.internal",
+            new RetryPolicy(2, Set.of(RetryOn.CONNECT_FAILURE, RetryOn.REFUSED_STREAM, RetryOn.GRPC_UNAVAILABLE,
+                RetryOn.GRPC_CANCELLED, RetryOn.RETRIABLE_STATUS_CODES), Set.of(503), Duration.ZERO,
+                Duration.ofMillis(25), Duration.ofMillis(250), true, 5),
+            List.of(new MirrorPolicy("outbound|9080||mirror", 25.0)),
+            List.of(new HashPolicy.Header("x-user", false)),
+            503),
+        new HeaderMutations(List.of(new HeaderMutations.HeaderValueOption("x-route", "reviews",
+            HeaderMutations.AppendAction.APPEND_IF_EXISTS_OR_ADD)), List.of()),
+        new HeaderMutations(List.of(), List.of("server-timing")),
+        null,
+        new FaultPolicy(null, 0, 418, null, 10.0)));
+  }
+
+  @Test
+  void route_everyProblem_isReportedInOneMessage() {
+    assertThat(error(oneRoute("""
+        {match: {prefix: /}, route: {cluster: c, prefix_rewrite: /x, regex_rewrite: {pattern: {regex: a}}},
+         request_headers_to_remove: [":path"],
+         typed_per_filter_config: {envoy.filters.http.ratelimit:
+           {"@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}}}""")))
+        .isEqualTo("RouteConfiguration 'r': virtual_hosts[0].routes[0].route.regex_rewrite: not supported together "
+            + "with prefix_rewrite (Envoy: specify only one); "
+            + "RouteConfiguration 'r': virtual_hosts[0].routes[0].request_headers_to_remove[0]: ':path' not supported "
+            + "(Envoy forbids removing :-prefixed and host headers); "
+            + "RouteConfiguration 'r': virtual_hosts[0].routes[0].typed_per_filter_config[envoy.filters.http.ratelimit]: "
+            + "not supported (expected: envoy.filters.http.cors or envoy.filters.http.fault)");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.pylon.xds.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UnknownFieldSet;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -24,10 +25,10 @@ class SupportedFieldsTest {
   void check_unlistedField_isNamedWithItsPath() {
     FieldErrors errors = new FieldErrors();
 
-    SupportedFields.check(RouteAction.newBuilder().setCluster("c").setPrefixRewrite("/").build(), "routes[3].route",
-        errors);
+    SupportedFields.check(RouteAction.newBuilder().setCluster("c").setAutoHostRewrite(BoolValue.of(true)).build(),
+        "routes[3].route", errors);
 
-    assertThat(errors.list()).containsExactly("routes[3].route.prefix_rewrite: not supported");
+    assertThat(errors.list()).containsExactly("routes[3].route.auto_host_rewrite: not supported");
   }
 
   @Test
@@ -53,6 +54,7 @@ class SupportedFieldsTest {
   @Test
   void isSupported_reflectsTheList() {
     assertThat(SupportedFields.isSupported(RouteAction.getDescriptor(), "timeout")).isTrue();
-    assertThat(SupportedFields.isSupported(RouteAction.getDescriptor(), "retry_policy")).isFalse();
+    assertThat(SupportedFields.isSupported(RouteAction.getDescriptor(), "retry_policy")).isTrue();
+    assertThat(SupportedFields.isSupported(RouteAction.getDescriptor(), "retry_policy_typed_config")).isFalse();
   }
 }

@@ -4,6 +4,7 @@ import static dev.pylon.xds.testing.FakeControlPlane.assignment;
 import static dev.pylon.xds.testing.FakeControlPlane.clusterName;
 import static dev.pylon.xds.testing.FakeControlPlane.edsCluster;
 import static dev.pylon.xds.testing.FakeControlPlane.listener;
+import static dev.pylon.xds.testing.FakeControlPlane.mirroredPrefixRoute;
 import static dev.pylon.xds.testing.FakeControlPlane.prefixRoute;
 import static dev.pylon.xds.testing.FakeControlPlane.routeConfiguration;
 import static dev.pylon.xds.testing.FakeControlPlane.routeName;
@@ -13,7 +14,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.pylon.routing.MirrorPolicy;
 import dev.pylon.routing.PathMatcher;
+import dev.pylon.routing.RouteAction;
 import dev.pylon.routing.RouteTable;
 import dev.pylon.routing.upstream.Endpoint;
 import dev.pylon.xds.testing.FakeControlPlane;
@@ -22,7 +25,6 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -165,18 +167,49 @@ class XdsClientTest {
   }
 
   @Test
+  void mirrorCluster_isAwaitedLikeARouteClusterAndListenerFiltersArePublished() {
+    String shadow = clusterName(9080, "productpage-shadow.default.svc.cluster.local");
+    RouteConfiguration mirrored = routeConfiguration(routeName(8080),
+        virtualHost(List.of("bookinfo.example.com"), mirroredPrefixRoute("/", PRODUCTPAGE, shadow)));
+    controlPlane.setSnapshot("1", List.of(listener(8080, true, true, true)), List.of(mirrored),
+        List.of(edsCluster(PRODUCTPAGE)), List.of(assignment(PRODUCTPAGE, "10.0.0.1:9080")));
+
+    startClient(Duration.ofSeconds(30));
+    // every type of version 1 is accepted, but the mirror target is missing: nothing is published
+    await().untilAsserted(() -> assertThat(client.stats().lastAppliedVersions())
+        .isEqualTo(Map.of(LDS, "1", RDS, "1", CDS, "1", EDS, "1")));
+    assertThat(published).isEmpty();
+
+    controlPlane.setSnapshot("2", List.of(listener(8080, true, true, true)), List.of(mirrored),
+        List.of(edsCluster(PRODUCTPAGE), edsCluster(shadow)),
+        List.of(assignment(PRODUCTPAGE, "10.0.0.1:9080"), assignment(shadow, "10.0.0.2:9080")));
+
+    // the first publication is of version 2: version 1 was never published without its mirror target
+    GatewaySnapshot s = awaitPublished(1);
+    assertThat(s.version()).isEqualTo("lds=2 rds=2 cds=2 eds=2");
+    HttpConnectionManagerConfig http = s.listeners().get("0.0.0.0_8080").http();
+    assertThat(http.httpFilters()).containsExactly(HttpConnectionManagerConfig.HttpFilter.FAULT,
+        HttpConnectionManagerConfig.HttpFilter.CORS, HttpConnectionManagerConfig.HttpFilter.ROUTER);
+    assertThat(http.websocketUpgrades()).isTrue();
+    RouteAction.Forward forward = (RouteAction.Forward) s.routeTableForListener("0.0.0.0_8080").virtualHosts().get(0)
+        .routes().get(0).action();
+    assertThat(forward.mirrors()).containsExactly(new MirrorPolicy(shadow, 100));
+    assertThat(s.cluster(shadow).endpoints()).containsExactly(Endpoint.of("10.0.0.2", 9080));
+  }
+
+  @Test
   void badRouteConfiguration_isNackedWithPreviousVersionAndKeepsTheSnapshot() {
     serveBookinfo("1", "10.0.0.1:9080");
     startClient(Duration.ofSeconds(15));
     GatewaySnapshot good = awaitPublished(1);
     RouteConfiguration.Builder bad = bookinfoRoutes(8080, "/").toBuilder();
     bad.getVirtualHostsBuilder(0).getRoutesBuilder(0).getRouteBuilder()
-        .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx"));
+        .setIdleTimeout(com.google.protobuf.util.Durations.fromSeconds(5));
 
     controlPlane.setSnapshot("2", List.of(listener(8080)), List.of(bad.build()), List.of(edsCluster(PRODUCTPAGE)),
         List.of(assignment(PRODUCTPAGE, "10.0.0.1:9080")));
 
-    String message = "RouteConfiguration 'http.8080': virtual_hosts[0].routes[0].route.retry_policy: not supported";
+    String message = "RouteConfiguration 'http.8080': virtual_hosts[0].routes[0].route.idle_timeout: not supported";
     await().untilAsserted(() -> assertThat(controlPlane.requests(RDS)).anySatisfy(nack -> {
       assertThat(nack.hasErrorDetail()).isTrue();
       assertThat(nack.getVersionInfo()).isEqualTo("1");

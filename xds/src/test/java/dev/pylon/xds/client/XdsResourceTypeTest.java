@@ -73,14 +73,15 @@ class XdsResourceTypeTest {
   @Test
   void parseAll_severalBadResources_reportsEveryOneAndKeepsNone() {
     var result = parseAll(ClusterParser.INSTANCE,
-        cluster("{name: a, lb_policy: RANDOM}"),
+        cluster("{name: a, lb_policy: CLUSTER_PROVIDED}"),
         cluster("{name: ok, type: EDS}"),
         cluster("{name: b, type: EDS, health_checks: [{timeout: 1s}]}"));
 
     assertThat(result.errors()).containsExactly(
-        "Cluster 'a': lb_policy: RANDOM not supported (expected: ROUND_ROBIN)",
+        "Cluster 'a': lb_policy: CLUSTER_PROVIDED not supported (expected: ROUND_ROBIN, LEAST_REQUEST, RANDOM, "
+            + "RING_HASH or MAGLEV)",
         "Cluster 'b': health_checks: not supported");
-    assertThat(result.errorMessage()).isEqualTo("Cluster 'a': lb_policy: RANDOM not supported (expected: "
-        + "ROUND_ROBIN); Cluster 'b': health_checks: not supported");
+    assertThat(result.errorMessage()).isEqualTo("Cluster 'a': lb_policy: CLUSTER_PROVIDED not supported (expected: "
+        + "ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH or MAGLEV); Cluster 'b': health_checks: not supported");
   }
 }

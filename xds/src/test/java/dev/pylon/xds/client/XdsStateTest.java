@@ -2,7 +2,9 @@ package dev.pylon.xds.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pylon.routing.MirrorPolicy;
 import dev.pylon.routing.PathMatcher;
+import dev.pylon.routing.RetryPolicy;
 import dev.pylon.routing.Route;
 import dev.pylon.routing.RouteAction;
 import dev.pylon.routing.RouteMatch;
@@ -56,6 +58,25 @@ class XdsStateTest {
         Map.entry("Cluster 'b'", "route configuration 'http.8080'"),
         Map.entry("ClusterLoadAssignment 'a'", "cluster 'a'"),
         Map.entry("RouteConfiguration 'http.9090'", "listener '0.0.0.0_9090'"));
+  }
+
+  @Test
+  void missing_includesMirrorClustersUntilTheyArrive() {
+    RouteTable mirrored = new RouteTable("http.8080", List.of(new VirtualHost("vh", List.of("*"), List.of(
+        new Route("", RouteMatch.ANY, new RouteAction.Forward(WeightedClusters.single("a"), Duration.ZERO, null, null,
+            RetryPolicy.NONE, List.of(new MirrorPolicy("shadow", 100)), List.of(), 503))))));
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_8080", rdsListener(8080)));
+    state.replaceClusters(Map.of("a", eds("a")));
+    state.updateRoutes(Map.of("http.8080", mirrored));
+    state.updateAssignments(Map.of("a", List.of()));
+
+    assertThat(state.missing()).containsExactly(Map.entry("Cluster 'shadow'", "route configuration 'http.8080'"));
+
+    state.replaceClusters(Map.of("a", eds("a"), "shadow", eds("shadow")));
+    state.updateAssignments(Map.of("a", List.of(), "shadow", List.of()));
+
+    assertThat(state.missing()).isEmpty();
   }
 
   @Test

@@ -24,6 +24,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -180,24 +182,45 @@ public final class FakeControlPlane implements AutoCloseable {
 
   /** Listener {@code 0.0.0.0_<port>}: HTTP connection manager with routes from RDS {@code http.<port>}, router. */
   public static Listener listener(int port) {
-    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+    return listener(port, false, false, false);
+  }
+
+  /**
+   * Listener {@code 0.0.0.0_<port>} with routes from RDS {@code http.<port>} and the HTTP filters Pylon's control plane
+   * emits: the fault filter and/or the CORS filter (empty configs; the policies are per route), then the router; with
+   * {@code websocket}, the {@code websocket} upgrade.
+   */
+  public static Listener listener(int port, boolean fault, boolean cors, boolean websocket) {
+    HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix("outbound_0.0.0.0_" + port)
         .setRds(Rds.newBuilder()
             .setConfigSource(ConfigSource.newBuilder()
                 .setAds(AggregatedConfigSource.getDefaultInstance())
                 .setResourceApiVersion(ApiVersion.V3))
-            .setRouteConfigName(routeName(port)))
-        .addHttpFilters(HttpFilter.newBuilder()
-            .setName("envoy.filters.http.router")
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-        .build();
+            .setRouteConfigName(routeName(port)));
+    if (fault) {
+      hcm.addHttpFilters(HttpFilter.newBuilder()
+          .setName("envoy.filters.http.fault")
+          .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())));
+    }
+    if (cors) {
+      hcm.addHttpFilters(HttpFilter.newBuilder()
+          .setName("envoy.filters.http.cors")
+          .setTypedConfig(Any.pack(Cors.getDefaultInstance())));
+    }
+    hcm.addHttpFilters(HttpFilter.newBuilder()
+        .setName("envoy.filters.http.router")
+        .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+    if (websocket) {
+      hcm.addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType("websocket"));
+    }
     return Listener.newBuilder()
         .setName("0.0.0.0_" + port)
         .setAddress(address("0.0.0.0", port))
         .addFilterChains(FilterChain.newBuilder()
             .addFilters(Filter.newBuilder()
                 .setName("envoy.filters.network.http_connection_manager")
-                .setTypedConfig(Any.pack(hcm))))
+                .setTypedConfig(Any.pack(hcm.build()))))
         .build();
   }
 
@@ -220,6 +243,15 @@ public final class FakeControlPlane implements AutoCloseable {
     return Route.newBuilder()
         .setMatch(RouteMatch.newBuilder().setPrefix(prefix))
         .setRoute(RouteAction.newBuilder().setCluster(cluster).setTimeout(Durations.fromSeconds(0)))
+        .build();
+  }
+
+  /** A prefix route to {@code cluster} (no timeout) that also mirrors every request to {@code mirrorCluster}. */
+  public static Route mirroredPrefixRoute(String prefix, String cluster, String mirrorCluster) {
+    Route route = prefixRoute(prefix, cluster);
+    return route.toBuilder()
+        .setRoute(route.getRoute().toBuilder()
+            .addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder().setCluster(mirrorCluster)))
         .build();
   }
 
