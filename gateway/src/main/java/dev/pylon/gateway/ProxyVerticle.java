@@ -3,6 +3,7 @@ package dev.pylon.gateway;
 import dev.pylon.gateway.metrics.RequestMetrics;
 import dev.pylon.gateway.proxy.ProxyHandler;
 import dev.pylon.gateway.proxy.UpstreamClients;
+import dev.pylon.gateway.proxy.UpstreamStates;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;
@@ -32,12 +33,14 @@ final class ProxyVerticle extends VerticleBase {
 
   private final Supplier<GatewaySnapshot> snapshots;
   private final RequestMetrics metrics;
+  private final UpstreamStates states;
   private final Map<String, HttpServer> servers = new HashMap<>();
   private UpstreamClients clients;
 
-  ProxyVerticle(Supplier<GatewaySnapshot> snapshots, RequestMetrics metrics) {
+  ProxyVerticle(Supplier<GatewaySnapshot> snapshots, RequestMetrics metrics, UpstreamStates states) {
     this.snapshots = snapshots;
     this.metrics = metrics;
+    this.states = states;
   }
 
   @Override
@@ -62,7 +65,7 @@ final class ProxyVerticle extends VerticleBase {
               .setTcpNoDelay(true);
       HttpServer server = vertx.createHttpServer(options);
       server.requestHandler(
-          new ProxyHandler(listener.name(), snapshots, vertx, clients, RandomSource.DEFAULT, metrics));
+          new ProxyHandler(listener.name(), snapshots, vertx, clients, states, RandomSource.DEFAULT, metrics));
       server.listen().onComplete(ar -> {
         if (ar.succeeded()) {
           servers.put(listener.name(), server);

@@ -127,10 +127,10 @@ class GrpcProxyTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 3);
       health.setStatus(name, ServingStatus.SERVING);
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 4);
+      assertThat(error.get()).isNull();
     } finally {
       call.cancel(null);
     }
-    assertThat(error.get()).isNull();
     assertThat(seen).containsExactly(
         ServingStatus.SERVICE_UNKNOWN, ServingStatus.SERVING, ServingStatus.NOT_SERVING, ServingStatus.SERVING);
     // the stream still works for the next call on the same connection

@@ -1,9 +1,17 @@
 package dev.pylon.gateway.proxy;
 
+import dev.pylon.routing.AttemptOutcome;
+import dev.pylon.routing.AttemptOutcome.FailureKind;
+import dev.pylon.routing.MirrorPolicy;
+import dev.pylon.routing.Retries;
+import dev.pylon.routing.RetryPolicy;
 import dev.pylon.routing.RouteAction;
+import dev.pylon.routing.WeightedClusters;
 import dev.pylon.routing.upstream.Cluster;
 import dev.pylon.routing.upstream.Endpoint;
-import dev.pylon.xds.client.HttpConnectionManagerConfig;
+import dev.pylon.routing.upstream.OutlierDetector;
+import io.netty.handler.codec.http2.Http2Error;
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -13,138 +21,381 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.HostAndPort;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.Pipe;
 import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One forwarded request: streams the request to the chosen endpoint and the response back, with the route timeout.
- * State is confined to the event loop of the downstream connection; the upstream pool is on the same loop.
+ * One forwarded request with Envoy's router semantics: tries an endpoint, and under the route's retry policy tries
+ * again (after a jittered back-off, on another endpoint when the policy says so) until a response is not retriable or
+ * the retries are spent; then streams that response back, trailers included. The route timeout covers all tries and
+ * is never retried; a per-try timeout ends one try. Nothing is retried once a byte of the response went to the client.
+ * The request body streams to the current try and is kept up to {@link #RETRY_BUFFER_BYTES} so a retry or a mirror
+ * can send it again; a larger body is not retried (nor mirrored). Circuit breakers and outlier detection are the
+ * cluster's {@link ClusterState}. State is confined to the downstream connection's event loop, where the upstream
+ * pools live too.
  */
 final class Exchange {
 
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
-  static final String UPSTREAM_CONNECT_FAILURE =
-      "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
-  static final String UPSTREAM_RESET_BEFORE_HEADERS =
-      "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+  /**
+   * How much of a request body is kept for retries and mirrors. Envoy keeps up to its connection buffer limit (1 MiB
+   * by default) per request; a gateway in front of many clients should not hold that much per request, and the
+   * requests worth retrying (API calls, form posts) are small. Larger bodies still stream, they are just not retried.
+   */
+  static final int RETRY_BUFFER_BYTES = 64 * 1024;
 
+  static final String RESET_PREFIX = "upstream connect error or disconnect/reset before headers. ";
+  static final String UPSTREAM_CONNECT_FAILURE = RESET_PREFIX + "reset reason: connection failure";
+  static final String UPSTREAM_RESET_BEFORE_HEADERS = RESET_PREFIX + "reset reason: connection termination";
+
+  private final RequestFlow flow;
   private final ProxyHandler proxy;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
-  private final HttpConnectionManagerConfig http;
   private final RouteAction.Forward forward;
+  private final WeightedClusters.ClusterWeight target;
   private final Cluster cluster;
+  private final ClusterState state;
+  private final RequestLb lb;
+  private final UpstreamRequestHead head;
+  private final String setCookie;
+  private final RetryPolicy retry;
   private final UpstreamClients.Client client;
-  private final long start;
+  private final Context context;
+  private final long perTryMillis;
+  private final List<String> mirrorClusters;
+  // Envoy's retry state: gone once the body outgrew the buffer or a response went downstream.
+  private boolean retrying;
+  private boolean holdsRetry;
+  private int retriesDone;
   private RequestBody body;
+  private long requestCompleteNanos;
   private long routeTimer = -1;
+  private long backoffTimer = -1;
   private boolean done;
   private Attempt attempt;
 
   Exchange(
-      ProxyHandler proxy,
-      HttpServerRequest request,
-      HttpConnectionManagerConfig http,
+      RequestFlow flow,
       RouteAction.Forward forward,
+      WeightedClusters.ClusterWeight target,
       Cluster cluster,
-      long start) {
-    this.proxy = proxy;
-    this.request = request;
+      ClusterState state,
+      RequestLb lb,
+      UpstreamRequestHead head,
+      String setCookie) {
+    this.flow = flow;
+    this.proxy = flow.proxy;
+    this.request = flow.request;
     this.response = request.response();
-    this.http = http;
     this.forward = forward;
+    this.target = target;
     this.cluster = cluster;
+    this.state = state;
+    this.lb = lb;
+    this.head = head;
+    this.setCookie = setCookie;
+    this.retry = forward.retry();
+    this.retrying = !retry.retryOn().isEmpty();
     this.client = proxy.clients().forCluster(cluster.settings().http(), request.version());
-    this.start = start;
+    this.context = proxy.vertx().getOrCreateContext();
+    long perTry = retry.perTryTimeout().toMillis();
+    long global = forward.timeout().toMillis();
+    // Envoy ignores a per-try timeout that is not shorter than the route timeout.
+    this.perTryMillis = perTry > 0 && (global == 0 || perTry < global) ? perTry : 0;
+    this.mirrorClusters = sampleMirrors(forward.mirrors());
   }
 
-  void start(Endpoint endpoint) {
+  private List<String> sampleMirrors(List<MirrorPolicy> mirrors) {
+    if (mirrors.isEmpty() || request.method() == HttpMethod.CONNECT) {
+      return List.of();
+    }
+    List<String> sampled = null;
+    for (MirrorPolicy m : mirrors) {
+      if (m.sample(proxy.random())) {
+        if (sampled == null) {
+          sampled = new ArrayList<>(mirrors.size());
+        }
+        sampled.add(m.cluster());
+      }
+    }
+    return sampled == null ? List.of() : sampled;
+  }
+
+  void start() {
     request.pause();
+    response.closeHandler(v -> onDownstreamGone());
+    request.exceptionHandler(t -> onDownstreamGone());
+    boolean keep = (retrying && retry.numRetries() > 0) || !mirrorClusters.isEmpty();
+    body = new RequestBody(request, keep ? RETRY_BUFFER_BYTES : 0, this::onBodyOverflow);
+    body.whenEnded(this::onRequestComplete);
+    if (!done) {
+      startAttempt();
+    }
+  }
+
+  /** The downstream request is in: the route timeout starts (Envoy), the current try's timeout too, mirrors go. */
+  private void onRequestComplete() {
+    if (done) {
+      return;
+    }
+    requestCompleteNanos = System.nanoTime();
     if (forward.hasTimeout()) {
       routeTimer = proxy.vertx().setTimer(forward.timeout().toMillis(), id -> onRouteTimeout());
     }
-    response.closeHandler(v -> onDownstreamGone());
-    request.exceptionHandler(t -> onDownstreamGone());
-    body = new RequestBody(request, 0);
+    if (attempt != null) {
+      attempt.armPerTryTimeout();
+    }
+    for (String m : mirrorClusters) {
+      Mirror.send(flow, head, m, body, forward.timeout());
+    }
+  }
+
+  private void onBodyOverflow() {
+    state.bufferOverflowed();
+    retrying = false;
+    if (attempt == null && backoffTimer >= 0 && !done) {
+      // the body outgrew the buffer while waiting to retry: nothing left to send it with (Envoy: 507)
+      proxy.vertx().cancelTimer(backoffTimer);
+      backoffTimer = -1;
+      localReply(507, "exceeded request buffer limit while retrying upstream", false);
+    }
+  }
+
+  private void startAttempt() {
+    Endpoint endpoint = lb.choose(cluster);
+    if (endpoint == null) {
+      finishLocally();
+      body.discard();
+      flow.noHealthyUpstream(cluster.name());
+      return;
+    }
     attempt = new Attempt(endpoint);
-    attempt.start();
+    attempt.begin();
+  }
+
+  /** Decides whether an outcome is retried, taking a retry slot when it is. */
+  private Decision decide(AttemptOutcome outcome) {
+    if (holdsRetry) {
+      // the previous retry's outcome is known: it no longer counts against max_retries (Envoy's resetRetry)
+      holdsRetry = false;
+      state.releaseRetry();
+    }
+    if (!retrying || !Retries.shouldRetry(retry, outcome)) {
+      return Decision.NO;
+    }
+    if (retriesDone >= retry.numRetries()) {
+      return Decision.LIMIT_EXCEEDED;
+    }
+    if (!body.replayable()) {
+      return Decision.NO;
+    }
+    if (!state.tryAcquireRetry()) {
+      return Decision.OVERFLOW;
+    }
+    holdsRetry = true;
+    return Decision.RETRY;
+  }
+
+  private void scheduleRetry() {
+    retriesDone++;
+    attempt = null;
+    body.detach();
+    long delay = Math.max(1, Retries.backoff(retry, retriesDone, proxy.random()).toMillis());
+    backoffTimer = proxy.vertx().setTimer(delay, id -> {
+      backoffTimer = -1;
+      if (!done) {
+        startAttempt();
+      }
+    });
+  }
+
+  private enum Decision {
+    NO,
+    RETRY,
+    LIMIT_EXCEEDED,
+    OVERFLOW
   }
 
   /** One try against one endpoint. */
   private final class Attempt {
     final Endpoint endpoint;
     HttpClientRequest upstream;
-    long upstreamStart;
     boolean lastOnConnection;
+    boolean holdsConnection;
+    boolean holdsRequest;
+    ClusterState.Waiter waiter;
+    long perTryTimer = -1;
+    boolean sent;
+    boolean released;
 
     Attempt(Endpoint endpoint) {
       this.endpoint = endpoint;
     }
 
-    void start() {
+    void begin() {
+      if (client.http2) {
+        send();
+        return;
+      }
+      waiter = new ClusterState.Waiter(context, () -> {
+        if (released || attempt != this || done) {
+          state.releaseConnection(); // granted after this try gave up
+          return;
+        }
+        waiter = null;
+        holdsConnection = true;
+        send();
+      });
+      switch (state.acquireConnection(waiter)) {
+        case GRANTED -> {
+          waiter = null;
+          holdsConnection = true;
+          send();
+        }
+        case QUEUED -> armPerTryTimeout(); // waiting for a connection counts toward the try's time
+        case OVERFLOW -> {
+          waiter = null;
+          overflow();
+        }
+        default -> throw new IllegalStateException();
+      }
+    }
+
+    private void send() {
+      if (!state.tryAcquireRequest()) {
+        release();
+        overflow();
+        return;
+      }
+      holdsRequest = true;
+      sent = true;
+      state.endpointStarted(endpoint);
+      lb.tried(endpoint);
+      armPerTryTimeout();
       RequestOptions options =
           new RequestOptions()
               .setServer(SocketAddress.inetSocketAddress(endpoint.port(), endpoint.address()))
               .setMethod(request.method())
-              .setURI(request.uri())
+              .setURI(head.path)
               .setConnectTimeout(cluster.connectTimeout().toMillis());
-      upstreamStart = System.nanoTime();
       client.http.request(options).onComplete(ar -> {
         if (ar.succeeded()) {
           onRequest(ar.result());
         } else {
-          onFailure(ar.cause());
+          onFailure(ar.cause(), true);
         }
       });
     }
 
+    /** Starts the per-try timer once the try is under way and the downstream request is in (Envoy). */
+    void armPerTryTimeout() {
+      if (perTryMillis > 0 && perTryTimer < 0 && requestCompleteNanos != 0 && !released) {
+        perTryTimer = proxy.vertx().setTimer(perTryMillis, id -> {
+          perTryTimer = -1;
+          onPerTryTimeout();
+        });
+      }
+    }
+
+    /** Circuit breaker refused this try: 503 UO, never retried, not an outlier (Envoy's overflow reset). */
+    private void overflow() {
+      if (attempt != this || done) {
+        return;
+      }
+      flow.flags |= ResponseFlag.UPSTREAM_OVERFLOW.bit();
+      localReply(503, RESET_PREFIX + (retriesDone > 0 ? "retried and the latest " : "") + "reset reason: overflow",
+          true);
+    }
+
+    /** Whether this try no longer matters (a reset of ours may call back synchronously). */
+    private boolean stale() {
+      return done || released || attempt != this;
+    }
+
     private void onRequest(HttpClientRequest req) {
-      if (done || attempt != this) {
+      if (stale()) {
         req.reset();
         return;
       }
       upstream = req;
-      ForwardedHeaders.copyRequest(request, http, req.headers());
-      HostAndPort authority = request.authority();
-      if (authority != null) {
-        req.authority(authority);
+      head.writeHeaders(req.headers());
+      if (head.authority != null) {
+        req.authority(head.authority);
       }
       lastOnConnection = client.countRequest(req);
       req.response().onComplete(ar -> {
         if (ar.succeeded()) {
           onResponse(ar.result());
         } else {
-          onFailure(ar.cause());
+          onFailure(ar.cause(), false);
         }
       });
       body.whenFramed(() -> {
         if (!done && attempt == this) {
-          body.attach(req, false);
+          body.attach(req, retriesDone > 0);
         }
       });
     }
 
     private void onResponse(HttpClientResponse upstreamResponse) {
-      if (done || attempt != this) {
+      if (stale()) {
+        upstreamResponse.request().reset();
         return;
       }
       if (lastOnConnection) {
         client.retire(upstream);
       }
-      if (response.headWritten()) {
-        return;
-      }
       int status = upstreamResponse.statusCode();
+      String grpcStatus = flow.grpc ? upstreamResponse.getHeader("grpc-status") : null;
+      OutlierDetector outlier = state.outlier();
+      if (outlier != null) {
+        int judged = grpcStatus == null ? status : Grpc.httpForStatus(grpcStatus);
+        outlier.reportResponse(endpoint, judged < 0 ? status : judged);
+      }
+      AttemptOutcome outcome = new AttemptOutcome(
+          status, grpcStatus, upstreamResponse.headers().contains("x-envoy-ratelimited"), FailureKind.NONE);
+      switch (decide(outcome)) {
+        case RETRY -> {
+          release();
+          upstream.reset();
+          scheduleRetry();
+          return;
+        }
+        case LIMIT_EXCEEDED -> flow.flags |= ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED.bit();
+        case OVERFLOW -> flow.flags |= ResponseFlag.UPSTREAM_OVERFLOW.bit();
+        default -> { }
+      }
+      forwardResponse(upstreamResponse, status);
+    }
+
+    private void forwardResponse(HttpClientResponse upstreamResponse, int status) {
+      retrying = false;
       response.setStatusCode(status);
-      ForwardedHeaders.copyResponse(upstreamResponse.headers(), response.headers(), proxy.serverName(http));
-      response.headers().set("x-envoy-upstream-service-time",
-          Long.toString((System.nanoTime() - upstreamStart) / 1_000_000));
+      MultiMap out = response.headers();
+      ForwardedHeaders.copyResponse(upstreamResponse.headers(), out);
+      if (requestCompleteNanos != 0) {
+        out.set("x-envoy-upstream-service-time", Long.toString((System.nanoTime() - requestCompleteNanos) / 1_000_000));
+      }
+      if (setCookie != null) {
+        out.add("set-cookie", setCookie);
+      }
+      if (!target.responseHeaders().isEmpty() || !flow.route.responseHeaders().isEmpty()) {
+        MultiMapHeaders sink = new MultiMapHeaders(out);
+        target.responseHeaders().applyTo(sink);
+        flow.route.responseHeaders().applyTo(sink);
+      }
+      flow.addCors(out);
+      out.set("server", proxy.serverName(flow.http));
       if (!upstreamResponse.headers().contains("content-length") && request.method() != HttpMethod.HEAD
           && status != 204 && status != 304) {
         response.setChunked(true);
@@ -164,43 +415,143 @@ final class Exchange {
             response.trailers().addAll(trailers);
           }
           response.end();
-          finish(status, ResponseFlag.NONE);
+          finish(status);
         } else {
-          finish(status, ResponseFlag.UPSTREAM_REMOTE_RESET);
+          flow.flags |= ResponseFlag.UPSTREAM_REMOTE_RESET.bit();
+          finish(status);
           abortDownstream();
         }
       });
     }
 
-    private void onFailure(Throwable cause) {
-      if (done || attempt != this) {
+    private void onFailure(Throwable cause, boolean beforeRequest) {
+      if (stale()) {
         return;
       }
-      if (upstream != null && response.headWritten()) {
-        finish(response.getStatusCode(), ResponseFlag.UPSTREAM_REMOTE_RESET);
+      if (response.headWritten()) {
+        flow.flags |= ResponseFlag.UPSTREAM_REMOTE_RESET.bit();
+        finish(response.getStatusCode());
         abortDownstream();
         return;
       }
-      boolean connectFailure = upstream == null
-          || cause instanceof ConnectException
-          || cause instanceof io.netty.channel.ConnectTimeoutException
-          || cause instanceof TimeoutException;
+      FailureKind kind = classify(cause, beforeRequest);
       if (log.isDebugEnabled()) {
-        log.debug("cluster {} endpoint {}: {}", cluster.name(), endpoint, cause.toString());
+        log.debug("cluster {} endpoint {}: {} ({})", cluster.name(), endpoint, kind, cause.toString());
       }
-      body.discard();
-      if (connectFailure) {
-        reply(503, UPSTREAM_CONNECT_FAILURE, ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
-      } else {
-        reply(503, UPSTREAM_RESET_BEFORE_HEADERS, ResponseFlag.UPSTREAM_REMOTE_RESET);
+      failed(kind, !(cause instanceof StreamResetException));
+    }
+
+    private void onPerTryTimeout() {
+      if (stale()) {
+        return;
+      }
+      if (response.headWritten()) {
+        flow.flags |= ResponseFlag.UPSTREAM_REQUEST_TIMEOUT.bit();
+        finish(response.getStatusCode());
+        if (upstream != null) {
+          upstream.reset();
+        }
+        abortDownstream();
+        return;
+      }
+      failed(FailureKind.PER_TRY_TIMEOUT, false);
+    }
+
+    /**
+     * This try got no response: report it, then retry or answer locally.
+     *
+     * @param connectionClosed whether the connection went away (Envoy's "connection termination", UC) rather than
+     *     the stream being reset ("remote reset", UR)
+     */
+    private void failed(FailureKind kind, boolean connectionClosed) {
+      release();
+      if (upstream != null) {
+        upstream.reset();
+      }
+      OutlierDetector outlier = state.outlier();
+      if (outlier != null && sent) {
+        outlier.reportLocalFailure(endpoint);
+      }
+      switch (decide(AttemptOutcome.failed(kind))) {
+        case RETRY -> {
+          scheduleRetry();
+          return;
+        }
+        case LIMIT_EXCEEDED -> flow.flags |= ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED.bit();
+        case OVERFLOW -> flow.flags |= ResponseFlag.UPSTREAM_OVERFLOW.bit();
+        default -> { }
+      }
+      String retried = retriesDone > 0 ? "retried and the latest " : "";
+      switch (kind) {
+        case PER_TRY_TIMEOUT -> {
+          flow.flags |= ResponseFlag.UPSTREAM_REQUEST_TIMEOUT.bit();
+          localReply(504, "upstream request timeout", false);
+        }
+        case CONNECT_FAILURE -> {
+          flow.flags |= ResponseFlag.UPSTREAM_CONNECTION_FAILURE.bit();
+          localReply(503, RESET_PREFIX + retried + "reset reason: connection failure", false);
+        }
+        case REFUSED_STREAM -> {
+          flow.flags |= ResponseFlag.UPSTREAM_REMOTE_RESET.bit();
+          localReply(503, RESET_PREFIX + retried + "reset reason: remote refused stream reset", false);
+        }
+        default -> {
+          if (connectionClosed) {
+            flow.flags |= ResponseFlag.UPSTREAM_CONNECTION_TERMINATION.bit();
+            localReply(503, RESET_PREFIX + retried + "reset reason: connection termination", false);
+          } else {
+            flow.flags |= ResponseFlag.UPSTREAM_REMOTE_RESET.bit();
+            localReply(503, RESET_PREFIX + retried + "reset reason: remote reset", false);
+          }
+        }
       }
     }
 
+    /** Stops this try (route timeout, client gone). */
     void cancel() {
+      release();
       if (upstream != null) {
         upstream.reset();
       }
     }
+
+    /** Gives back what this try holds: connection or place in the queue, request slot, timer. Idempotent. */
+    void release() {
+      if (released) {
+        return;
+      }
+      released = true;
+      if (perTryTimer >= 0) {
+        proxy.vertx().cancelTimer(perTryTimer);
+        perTryTimer = -1;
+      }
+      if (waiter != null) {
+        // when it was granted meanwhile, the grant task finds this try released and gives the connection back
+        state.cancel(waiter);
+        waiter = null;
+      }
+      if (holdsConnection) {
+        holdsConnection = false;
+        state.releaseConnection();
+      }
+      if (holdsRequest) {
+        holdsRequest = false;
+        state.releaseRequest();
+        state.endpointFinished(endpoint);
+      }
+    }
+  }
+
+  /** Envoy's reset reasons as Vert.x reports them. */
+  private static FailureKind classify(Throwable cause, boolean beforeRequest) {
+    if (beforeRequest || cause instanceof ConnectException || cause instanceof UnknownHostException
+        || cause instanceof io.netty.channel.ConnectTimeoutException || cause instanceof TimeoutException) {
+      return FailureKind.CONNECT_FAILURE;
+    }
+    if (cause instanceof StreamResetException reset) {
+      return reset.getCode() == Http2Error.REFUSED_STREAM.code() ? FailureKind.REFUSED_STREAM : FailureKind.RESET;
+    }
+    return FailureKind.RESET; // the connection closed under the request, or another stream error
   }
 
   private void onRouteTimeout() {
@@ -208,16 +559,21 @@ final class Exchange {
     if (done) {
       return;
     }
-    boolean started = response.headWritten();
-    finish(started ? response.getStatusCode() : 504, ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
-    if (attempt != null) {
-      attempt.cancel();
+    flow.flags |= ResponseFlag.UPSTREAM_REQUEST_TIMEOUT.bit();
+    Attempt a = attempt;
+    done = true; // the cancelled try may report back synchronously
+    if (a != null) {
+      OutlierDetector outlier = state.outlier();
+      if (outlier != null && a.sent && !response.headWritten()) {
+        outlier.reportLocalFailure(a.endpoint);
+      }
+      a.cancel();
     }
-    if (started) {
+    if (response.headWritten()) {
+      finish(response.getStatusCode());
       abortDownstream();
     } else {
-      body.discard();
-      sendLocal(504, "upstream request timeout");
+      localReply(504, "upstream request timeout", false);
     }
   }
 
@@ -225,19 +581,24 @@ final class Exchange {
     if (done) {
       return;
     }
-    finish(0, ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+    flow.flags |= ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.bit();
+    done = true;
     if (attempt != null) {
       attempt.cancel();
     }
+    finish(0);
   }
 
-  private void reply(int status, String text, ResponseFlag flag) {
-    finish(status, flag);
-    sendLocal(status, text);
-  }
-
-  private void sendLocal(int status, String text) {
-    LocalReply.send(request, proxy.serverName(http), status, text, null, null);
+  /** Answers locally (the response has not started), with CORS headers and, when overloaded, the Envoy marker. */
+  private void localReply(int status, String text, boolean overloaded) {
+    finishLocally();
+    body.discard();
+    flow.localReply(status, text, null, out -> {
+      if (overloaded) {
+        out.set("x-envoy-overloaded", "true");
+      }
+      flow.addCors(out);
+    }, cluster.name());
   }
 
   private void abortDownstream() {
@@ -248,12 +609,33 @@ final class Exchange {
     }
   }
 
-  private void finish(int status, ResponseFlag flag) {
+  /** Ends the exchange without recording (the caller records with its local reply). */
+  private void finishLocally() {
     done = true;
+    cleanup();
+  }
+
+  private void finish(int status) {
+    done = true;
+    cleanup();
+    flow.record(cluster.name(), status);
+  }
+
+  private void cleanup() {
     if (routeTimer >= 0) {
       proxy.vertx().cancelTimer(routeTimer);
       routeTimer = -1;
     }
-    proxy.record(cluster.name(), status, flag.code, start);
+    if (backoffTimer >= 0) {
+      proxy.vertx().cancelTimer(backoffTimer);
+      backoffTimer = -1;
+    }
+    if (attempt != null) {
+      attempt.release();
+    }
+    if (holdsRetry) {
+      holdsRetry = false;
+      state.releaseRetry();
+    }
   }
 }

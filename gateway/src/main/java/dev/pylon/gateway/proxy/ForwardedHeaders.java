@@ -15,8 +15,11 @@ final class ForwardedHeaders {
    * Copies the request headers to go upstream: hop-by-hop headers dropped (RFC 9110 §7.6.1), {@code te: trailers}
    * kept for gRPC, and at the edge ({@code use_remote_address}) the forwarding headers sanitized and set as Envoy does.
    * The authority is not a header here; the caller sets it.
+   *
+   * @param requestId the {@code x-request-id} to set, {@code null} = keep the client's
    */
-  static void copyRequest(HttpServerRequest request, HttpConnectionManagerConfig http, MultiMap out) {
+  static void copyRequest(
+      HttpServerRequest request, HttpConnectionManagerConfig http, MultiMap out, String requestId) {
     MultiMap in = request.headers();
     String connection = in.get("connection");
     String xff = null;
@@ -60,13 +63,27 @@ final class ForwardedHeaders {
       }
       out.set("x-forwarded-proto", request.isSSL() ? "https" : "http");
     }
-    if (http.generateRequestId() && (http.useRemoteAddress() || !out.contains("x-request-id"))) {
-      out.set("x-request-id", RequestIds.next());
+    if (requestId != null) {
+      out.set("x-request-id", requestId);
     }
   }
 
-  /** Copies upstream response headers for the client: hop-by-hop dropped, {@code server} overwritten. */
-  static void copyResponse(MultiMap in, MultiMap out, String serverName) {
+  /**
+   * The {@code x-request-id} the gateway sets for a request (Envoy: always at the edge, else only when the client
+   * sent none), or {@code null} to keep the client's. Made once per request: retries and mirrors carry the same.
+   */
+  static String requestId(HttpServerRequest request, HttpConnectionManagerConfig http) {
+    if (http.generateRequestId() && (http.useRemoteAddress() || request.getHeader("x-request-id") == null)) {
+      return RequestIds.next();
+    }
+    return null;
+  }
+
+  /**
+   * Copies upstream response headers for the client: hop-by-hop dropped; {@code server} dropped too, the caller sets
+   * the gateway's last (Envoy's connection manager overwrites it after every filter).
+   */
+  static void copyResponse(MultiMap in, MultiMap out) {
     String connection = in.get("connection");
     for (Map.Entry<String, String> h : in) {
       String name = h.getKey();
@@ -76,6 +93,5 @@ final class ForwardedHeaders {
       }
       out.add(name, h.getValue());
     }
-    out.set("server", serverName);
   }
 }

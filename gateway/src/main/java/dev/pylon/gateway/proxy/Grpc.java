@@ -34,6 +34,33 @@ final class Grpc {
     };
   }
 
+  /**
+   * The HTTP status a gRPC status stands for (Envoy's {@code grpcToHttpStatus}), so outlier detection judges a gRPC
+   * failure in the response headers like the HTTP failure it is; {@code -1} when {@code grpcStatus} is not a number.
+   */
+  static int httpForStatus(String grpcStatus) {
+    int code;
+    try {
+      code = Integer.parseInt(grpcStatus.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+    return switch (code) {
+      case 0 -> 200; // OK
+      case 1 -> 499; // CANCELLED
+      case 3, 9, 11 -> 400; // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE
+      case 4 -> 504; // DEADLINE_EXCEEDED
+      case 5 -> 404; // NOT_FOUND
+      case 6, 10 -> 409; // ALREADY_EXISTS, ABORTED
+      case 7 -> 403; // PERMISSION_DENIED
+      case 8 -> 429; // RESOURCE_EXHAUSTED
+      case 12 -> 501; // UNIMPLEMENTED
+      case 14 -> 503; // UNAVAILABLE
+      case 16 -> 401; // UNAUTHENTICATED
+      default -> 500; // UNKNOWN, INTERNAL, DATA_LOSS and anything else
+    };
+  }
+
   /** {@code grpc-message} is percent-encoded (gRPC over HTTP/2 spec): printable ASCII but {@code %} passes. */
   static String encodeMessage(String message) {
     StringBuilder out = null;

@@ -3,10 +3,7 @@ package dev.pylon.gateway.proxy;
 import dev.pylon.gateway.metrics.RequestMetrics;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.routing.Route;
-import dev.pylon.routing.RouteAction;
 import dev.pylon.routing.RouteTable;
-import dev.pylon.routing.upstream.Cluster;
-import dev.pylon.routing.upstream.Endpoint;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import dev.pylon.xds.client.ListenerConfig;
@@ -17,8 +14,9 @@ import io.vertx.core.http.HttpVersion;
 import java.util.function.Supplier;
 
 /**
- * The request path of one listener on one event loop: reads the snapshot once, routes, and hands the request to an
- * {@link Exchange} (forwarding) or an {@link UpgradeTunnel} (WebSocket), or answers it locally (DESIGN.md §4).
+ * The request path of one listener on one event loop: reads the snapshot once, routes, refuses upgrades the listener
+ * does not allow, and hands the request to its {@link RequestFlow} (HTTP filters, then the route's action; DESIGN.md
+ * §4).
  * Everything here runs on the event loop that owns the downstream connection; the upstream pools of {@code clients}
  * live on the same event loop.
  */
@@ -30,6 +28,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final Supplier<GatewaySnapshot> snapshots;
   private final Vertx vertx;
   private final UpstreamClients clients;
+  private final UpstreamStates states;
   private final RandomSource random;
   private final RequestMetrics metrics;
 
@@ -38,12 +37,14 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       Supplier<GatewaySnapshot> snapshots,
       Vertx vertx,
       UpstreamClients clients,
+      UpstreamStates states,
       RandomSource random,
       RequestMetrics metrics) {
     this.listenerName = listenerName;
     this.snapshots = snapshots;
     this.vertx = vertx;
     this.clients = clients;
+    this.states = states;
     this.random = random;
     this.metrics = metrics;
   }
@@ -55,60 +56,26 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     ListenerConfig listener = snapshot.listeners().get(listenerName);
     if (listener == null) {
       // The listener was removed and is draining.
-      localReply(request, null, 404, "", ResponseFlag.NO_ROUTE, "-", start);
+      localReply(request, null, 404, ResponseFlag.NO_ROUTE, start);
       return;
     }
     HttpConnectionManagerConfig http = listener.http();
     RouteTable table = snapshot.routeTableForListener(listenerName);
-    Route route = table.match(new VertxRequestView(request));
+    VertxRequestView view = new VertxRequestView(request);
+    Route route = table.match(view);
     if (route == null) {
-      localReply(request, http, 404, "", ResponseFlag.NO_ROUTE, "-", start);
+      localReply(request, http, 404, ResponseFlag.NO_ROUTE, start);
       return;
     }
     String upgrade = upgradeType(request);
     if (upgrade != null && !(http.websocketUpgrades() && upgrade.equalsIgnoreCase("websocket"))) {
       // Envoy: an upgrade the listener does not allow is refused, and the connection is not reused (an upgrade's
       // payload could smuggle a request).
-      localReply(request, http, 403, "", ResponseFlag.NONE, "-", start);
+      localReply(request, http, 403, ResponseFlag.NONE, start);
       request.response().endHandler(v -> request.connection().close());
       return;
     }
-    RouteAction action = route.action();
-    if (action instanceof RouteAction.Forward forward) {
-      forward(request, http, snapshot, forward, upgrade, start);
-    } else if (action instanceof RouteAction.DirectResponse direct) {
-      String body = direct.body() == null ? "" : direct.body();
-      localReply(request, http, direct.status(), body, ResponseFlag.NONE, "-", start);
-    } else {
-      // redirects are executed with the routing algorithms (phase 2 of issue #3)
-      localReply(request, http, 500, "redirect not supported yet", ResponseFlag.NONE, "-", start);
-    }
-  }
-
-  private void forward(
-      HttpServerRequest request,
-      HttpConnectionManagerConfig http,
-      GatewaySnapshot snapshot,
-      RouteAction.Forward forward,
-      String upgrade,
-      long start) {
-    String clusterName = forward.clusters().pick(random);
-    Cluster cluster = snapshot.cluster(clusterName);
-    if (cluster == null) {
-      localReply(request, http, forward.clusterNotFoundStatus(), "", ResponseFlag.NO_CLUSTER, clusterName, start);
-      return;
-    }
-    Endpoint endpoint = cluster.loadBalancer().choose();
-    if (endpoint == null) {
-      localReply(request, http, 503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, clusterName, start);
-      return;
-    }
-    if (upgrade != null) {
-      new UpgradeTunnel(this, request, http, cluster, upgrade, request.uri(), request.authority(), forward.timeout(),
-          start).start(endpoint);
-      return;
-    }
-    new Exchange(this, request, http, forward, cluster, start).start(endpoint);
+    new RequestFlow(this, request, view, http, snapshot, route, upgrade, start).run();
   }
 
   /**
@@ -129,15 +96,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   }
 
   private void localReply(
-      HttpServerRequest request,
-      HttpConnectionManagerConfig http,
-      int status,
-      String body,
-      ResponseFlag flag,
-      String cluster,
-      long start) {
-    LocalReply.send(request, serverName(http), status, body, null, null);
-    record(cluster, status, flag.code, start);
+      HttpServerRequest request, HttpConnectionManagerConfig http, int status, ResponseFlag flag, long start) {
+    LocalReply.send(request, serverName(http), status, "", null, null);
+    record("-", status, flag.code, start);
   }
 
   Vertx vertx() {
@@ -146,6 +107,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   UpstreamClients clients() {
     return clients;
+  }
+
+  UpstreamStates states() {
+    return states;
   }
 
   RandomSource random() {

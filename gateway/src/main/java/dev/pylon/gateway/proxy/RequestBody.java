@@ -43,15 +43,18 @@ final class RequestBody {
   private boolean discarded;
   private boolean waitingForDrain;
   private List<Runnable> onEnded;
+  private final Runnable onOverflow;
 
   /**
    * Takes over the request's data and end handlers; the request must be paused.
    *
    * @param keepLimit bytes kept for replay; 0 = keep nothing
+   * @param onOverflow runs once when the body outgrows {@code keepLimit}
    */
-  RequestBody(HttpServerRequest request, int keepLimit) {
+  RequestBody(HttpServerRequest request, int keepLimit, Runnable onOverflow) {
     this.request = request;
     this.keepLimit = keepLimit;
+    this.onOverflow = onOverflow;
     this.kept = keepLimit > 0 ? new ArrayList<>(2) : null;
     MultiMap in = request.headers();
     if (request.isEnded()) {
@@ -173,6 +176,10 @@ final class RequestBody {
       keptBytes += chunk.length();
       if (keptBytes > keepLimit) {
         kept = null;
+        onOverflow.run();
+        if (discarded) {
+          return;
+        }
       } else {
         kept.add(chunk);
       }

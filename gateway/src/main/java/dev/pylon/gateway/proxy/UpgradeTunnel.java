@@ -2,6 +2,7 @@ package dev.pylon.gateway.proxy;
 
 import dev.pylon.routing.upstream.Cluster;
 import dev.pylon.routing.upstream.Endpoint;
+import dev.pylon.routing.upstream.OutlierDetector;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -11,7 +12,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.Pipe;
@@ -28,40 +28,29 @@ import java.util.concurrent.TimeoutException;
  */
 final class UpgradeTunnel {
 
+  private final RequestFlow flow;
   private final ProxyHandler proxy;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final HttpConnectionManagerConfig http;
   private final Cluster cluster;
-  private final String upgrade;
-  private final String uri;
-  private final HostAndPort authority;
+  private final ClusterState state;
+  private final UpstreamRequestHead head;
   private final Duration timeout;
-  private final long start;
   private long timer = -1;
   private boolean done;
   private HttpClientRequest upstream;
 
-  UpgradeTunnel(
-      ProxyHandler proxy,
-      HttpServerRequest request,
-      HttpConnectionManagerConfig http,
-      Cluster cluster,
-      String upgrade,
-      String uri,
-      HostAndPort authority,
-      Duration timeout,
-      long start) {
-    this.proxy = proxy;
-    this.request = request;
+  UpgradeTunnel(RequestFlow flow, Cluster cluster, ClusterState state, UpstreamRequestHead head, Duration timeout) {
+    this.flow = flow;
+    this.proxy = flow.proxy;
+    this.request = flow.request;
     this.response = request.response();
-    this.http = http;
+    this.http = flow.http;
     this.cluster = cluster;
-    this.upgrade = upgrade;
-    this.uri = uri;
-    this.authority = authority;
+    this.state = state;
+    this.head = head;
     this.timeout = timeout;
-    this.start = start;
   }
 
   void start(Endpoint endpoint) {
@@ -85,12 +74,13 @@ final class UpgradeTunnel {
         new RequestOptions()
             .setServer(SocketAddress.inetSocketAddress(endpoint.port(), endpoint.address()))
             .setMethod(HttpMethod.GET)
-            .setURI(uri)
+            .setURI(head.path)
             .setConnectTimeout(cluster.connectTimeout().toMillis());
     long upstreamStart = System.nanoTime();
     proxy.clients().http1(cluster.settings().http()).http.request(options).onComplete(ar -> {
       if (ar.failed()) {
         if (!done) {
+          reportFailure(endpoint);
           fail(503, Exchange.UPSTREAM_CONNECT_FAILURE, ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
         }
         return;
@@ -101,17 +91,18 @@ final class UpgradeTunnel {
         return;
       }
       upstream = req;
-      ForwardedHeaders.copyRequest(request, http, req.headers());
+      head.writeHeaders(req.headers());
       // Vert.x switches the connection to raw bytes only for exactly "connection: upgrade".
-      req.headers().set("connection", "Upgrade").set("upgrade", upgrade);
-      if (authority != null) {
-        req.authority(authority);
+      req.headers().set("connection", "Upgrade").set("upgrade", flow.upgrade);
+      if (head.authority != null) {
+        req.authority(head.authority);
       }
       req.connect().onComplete(resp -> {
         if (done) {
           return;
         }
         if (resp.failed()) {
+          reportFailure(endpoint);
           Throwable t = resp.cause();
           boolean connect = t instanceof ConnectException || t instanceof TimeoutException;
           fail(503, connect ? Exchange.UPSTREAM_CONNECT_FAILURE : Exchange.UPSTREAM_RESET_BEFORE_HEADERS,
@@ -119,6 +110,10 @@ final class UpgradeTunnel {
           return;
         }
         HttpClientResponse r = resp.result();
+        OutlierDetector outlier = state.outlier();
+        if (outlier != null) {
+          outlier.reportResponse(endpoint, r.statusCode());
+        }
         String took = Long.toString((System.nanoTime() - upstreamStart) / 1_000_000);
         if (r.statusCode() == 101) {
           switched(r, took);
@@ -135,12 +130,13 @@ final class UpgradeTunnel {
     up.pause();
     response.setStatusCode(101);
     MultiMap out = response.headers();
-    ForwardedHeaders.copyResponse(r.headers(), out, proxy.serverName(http));
+    ForwardedHeaders.copyResponse(r.headers(), out);
     // the hop-by-hop pair that makes this a switch, restored for the client's hop
     out.set("connection", "Upgrade");
     String accepted = r.getHeader("upgrade");
-    out.set("upgrade", accepted == null ? upgrade : accepted);
+    out.set("upgrade", accepted == null ? flow.upgrade : accepted);
     out.set("x-envoy-upstream-service-time", took);
+    finalizeHeaders(out);
     response.closeHandler(null); // from now on the sockets report the end
     request.resume();
     request.toNetSocket().onComplete(ar -> {
@@ -169,8 +165,9 @@ final class UpgradeTunnel {
     cancelTimer();
     int status = r.statusCode();
     response.setStatusCode(status);
-    ForwardedHeaders.copyResponse(r.headers(), response.headers(), proxy.serverName(http));
+    ForwardedHeaders.copyResponse(r.headers(), response.headers());
     response.headers().set("x-envoy-upstream-service-time", took);
+    finalizeHeaders(response.headers());
     if (!r.headers().contains("content-length")) {
       response.setChunked(true);
     }
@@ -187,10 +184,30 @@ final class UpgradeTunnel {
     });
   }
 
+  /** The route's response header changes, CORS, then the gateway's {@code server}. */
+  private void finalizeHeaders(MultiMap out) {
+    if (!flow.route.responseHeaders().isEmpty()) {
+      flow.route.responseHeaders().applyTo(new MultiMapHeaders(out));
+    }
+    flow.addCors(out);
+    out.set("server", proxy.serverName(http));
+  }
+
+  private void reportFailure(Endpoint endpoint) {
+    OutlierDetector outlier = state.outlier();
+    if (outlier != null) {
+      outlier.reportLocalFailure(endpoint);
+    }
+  }
+
   private void fail(int status, String text, ResponseFlag flag) {
-    finish(status, flag);
-    request.resume();
-    LocalReply.send(request, proxy.serverName(http), status, text, null, null);
+    if (done) {
+      return;
+    }
+    done = true;
+    cancelTimer();
+    flow.flags |= flag.bit();
+    flow.localReply(status, text, null, flow::addCors, cluster.name());
   }
 
   private void cancelUpstream() {
@@ -212,6 +229,7 @@ final class UpgradeTunnel {
     }
     done = true;
     cancelTimer();
-    proxy.record(cluster.name(), status, flag.code, start);
+    flow.flags |= flag.bit();
+    flow.record(cluster.name(), status);
   }
 }
