@@ -19,7 +19,6 @@ import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.NodeIdentity;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import java.io.BufferedReader;

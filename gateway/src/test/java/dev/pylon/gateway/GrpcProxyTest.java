@@ -10,7 +10,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.pylon.gateway.testing.Routes;
+import dev.pylon.routing.FaultPolicy;
 import dev.pylon.routing.upstream.HttpProtocolSettings.UpstreamProtocol;
+import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
 import dev.pylon.xds.client.NodeIdentity;
 import io.grpc.Context;
 import io.grpc.Grpc;
@@ -47,6 +50,7 @@ class GrpcProxyTest {
   static HealthStatusManager health;
   static Gateway gateway;
   static ManagedChannel channel;
+  static ManagedChannel faultyChannel;
 
   @BeforeAll
   static void start() throws Exception {
@@ -62,17 +66,24 @@ class GrpcProxyTest {
         .routes("http.8080", host("any", List.of("*"),
             prefix("/grpc.health.v1.Health/", "health"),
             prefix("/", "nowhere")))
+        .listener("faulty", 8081, "faulty", List.of(HttpFilter.FAULT, HttpFilter.ROUTER), false)
+        .routes("faulty", host("any", List.of("*"),
+            Routes.on("/").fault(new FaultPolicy(null, 0, null, 14, 100)).to("health").forward()))
         .cluster("health", settings(protocol(UpstreamProtocol.HTTP2)), local(server.getPort()))
         .cluster("nowhere", settings(protocol(UpstreamProtocol.HTTP2)))
         .build()).await();
     channel = Grpc.newChannelBuilderForAddress(
             "127.0.0.1", gateway.listenerPort("0.0.0.0_8080"), InsecureChannelCredentials.create())
         .build();
+    faultyChannel = Grpc.newChannelBuilderForAddress(
+            "127.0.0.1", gateway.listenerPort("faulty"), InsecureChannelCredentials.create())
+        .build();
   }
 
   @AfterAll
   static void stop() throws Exception {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    faultyChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     gateway.close().await();
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
@@ -135,6 +146,16 @@ class GrpcProxyTest {
         ServingStatus.SERVICE_UNKNOWN, ServingStatus.SERVING, ServingStatus.NOT_SERVING, ServingStatus.SERVING);
     // the stream still works for the next call on the same connection
     assertThat(blocking().check(service(name)).getStatus()).isEqualTo(ServingStatus.SERVING);
+  }
+
+  @Test
+  void faultAbortWithAGrpcStatus_reachesTheClientAsThatStatus() {
+    assertThatThrownBy(() -> HealthGrpc.newBlockingStub(faultyChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .check(service("")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).isEqualTo("fault filter abort");
+        });
   }
 
   @Test
