@@ -61,9 +61,8 @@ final class ClusterState {
     }
   }
 
-  /** What a request asking for an HTTP/1 connection gets. */
+  /** What a request that found every allowed HTTP/1 connection in use gets. */
   enum Slot {
-    GRANTED,
     QUEUED,
     OVERFLOW
   }
@@ -201,15 +200,16 @@ final class ClusterState {
     retries.decrementAndGet();
   }
 
+  /** Takes an HTTP/1 connection when fewer than {@code max_connections} are in use. */
+  boolean tryAcquireConnection() {
+    return tryIncrement(busyConnections, limits.maxConnections());
+  }
+
   /**
-   * Asks for an HTTP/1 connection: granted at once while fewer than {@code max_connections} are in use; else queued
-   * while fewer than {@code max_pending_requests} wait ({@code waiter} then runs on its own context once granted);
-   * else overflow, counted.
+   * After {@link #tryAcquireConnection} failed: waits for a connection while fewer than {@code max_pending_requests}
+   * wait ({@code waiter} then runs on its own context once granted, {@link Slot#QUEUED}), else overflow, counted.
    */
-  Slot acquireConnection(Waiter waiter) {
-    if (tryIncrement(busyConnections, limits.maxConnections())) {
-      return Slot.GRANTED;
-    }
+  Slot queueForConnection(Waiter waiter) {
     if (!tryIncrement(pending, limits.maxPendingRequests())) {
       overflows[Breaker.MAX_PENDING_REQUESTS.ordinal()].increment();
       return Slot.OVERFLOW;

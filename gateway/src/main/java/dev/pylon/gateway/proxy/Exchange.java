@@ -247,6 +247,11 @@ final class Exchange {
         send();
         return;
       }
+      if (state.tryAcquireConnection()) {
+        holdsConnection = true;
+        send();
+        return;
+      }
       waiter = new ClusterState.Waiter(context, () -> {
         if (released || attempt != this || done) {
           state.releaseConnection(); // granted after this try gave up
@@ -256,18 +261,11 @@ final class Exchange {
         holdsConnection = true;
         send();
       });
-      switch (state.acquireConnection(waiter)) {
-        case GRANTED -> {
-          waiter = null;
-          holdsConnection = true;
-          send();
-        }
-        case QUEUED -> armPerTryTimeout(); // waiting for a connection counts toward the try's time
-        case OVERFLOW -> {
-          waiter = null;
-          overflow();
-        }
-        default -> throw new IllegalStateException();
+      if (state.queueForConnection(waiter) == ClusterState.Slot.QUEUED) {
+        armPerTryTimeout(); // waiting for a connection counts toward the try's time
+      } else {
+        waiter = null;
+        overflow();
       }
     }
 
@@ -415,6 +413,12 @@ final class Exchange {
             response.trailers().addAll(trailers);
           }
           response.end();
+          if (!body.ended()) {
+            // the upstream answered before the whole request was sent: Envoy resets the upstream stream; the rest
+            // of the body is read and dropped
+            body.discard();
+            upstream.reset();
+          }
           finish(status);
         } else {
           flow.flags |= ResponseFlag.UPSTREAM_REMOTE_RESET.bit();

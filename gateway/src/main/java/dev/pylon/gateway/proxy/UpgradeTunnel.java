@@ -59,8 +59,8 @@ final class UpgradeTunnel {
       timer = proxy.vertx().setTimer(timeout.toMillis(), id -> {
         timer = -1;
         if (!done) {
-          cancelUpstream();
           fail(504, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+          cancelUpstream(); // after: its failure may be reported back at once
         }
       });
     }
@@ -106,7 +106,7 @@ final class UpgradeTunnel {
           Throwable t = resp.cause();
           boolean connect = t instanceof ConnectException || t instanceof TimeoutException;
           fail(503, connect ? Exchange.UPSTREAM_CONNECT_FAILURE : Exchange.UPSTREAM_RESET_BEFORE_HEADERS,
-              connect ? ResponseFlag.UPSTREAM_CONNECTION_FAILURE : ResponseFlag.UPSTREAM_REMOTE_RESET);
+              connect ? ResponseFlag.UPSTREAM_CONNECTION_FAILURE : ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
           return;
         }
         HttpClientResponse r = resp.result();
