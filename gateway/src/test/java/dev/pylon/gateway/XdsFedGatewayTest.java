@@ -15,6 +15,7 @@ import dev.pylon.gateway.testing.Http;
 import dev.pylon.gateway.testing.Upstream;
 import dev.pylon.xds.client.NodeIdentity;
 import dev.pylon.xds.testing.FakeControlPlane;
+import io.envoyproxy.envoy.config.route.v3.RateLimit;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -96,18 +97,19 @@ class XdsFedGatewayTest {
 
   @Test
   void unsupportedRouteField_isNacked_andTrafficKeepsTheLastGoodRoutes() {
-    // a route idle timeout is not something Pylon executes: the route configuration is refused as a whole
-    Route withIdleTimeout = prefixRoute("/", cluster("green")).toBuilder()
+    // rate limiting is not implemented (yet): a route asking for it must be refused, not served without it
+    Route withRateLimits = prefixRoute("/", cluster("green")).toBuilder()
         .setRoute(prefixRoute("/", cluster("green")).getRoute().toBuilder()
-            .setIdleTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(5)))
+            .addRateLimits(RateLimit.newBuilder().addActions(RateLimit.Action.newBuilder()
+                .setRemoteAddress(RateLimit.Action.RemoteAddress.getDefaultInstance()))))
         .build();
-    serve("2", "green", routeConfiguration(routeName(PORT), virtualHost(List.of("*"), withIdleTimeout)));
+    serve("2", "green", routeConfiguration(routeName(PORT), virtualHost(List.of("*"), withRateLimits)));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> xds.requests(RDS).stream().anyMatch(DiscoveryRequest::hasErrorDetail));
     DiscoveryRequest nack = xds.requests(RDS).stream().filter(DiscoveryRequest::hasErrorDetail).findFirst().orElseThrow();
     assertThat(nack.getVersionInfo()).isEqualTo("1");
     assertThat(nack.getErrorDetail().getMessage())
-        .isEqualTo("RouteConfiguration 'http.18080': virtual_hosts[0].routes[0].route.idle_timeout: not supported");
+        .isEqualTo("RouteConfiguration 'http.18080': virtual_hosts[0].routes[0].route.rate_limits: not supported");
     for (int i = 0; i < 10; i++) {
       assertThat(http.get(port(), "any.host", "/x").upstream()).isEqualTo("blue");
     }
