@@ -158,7 +158,11 @@ class DataPlaneTest {
 
   @Test
   void timeout_notHitByAFastUpstream() {
-    assertThat(http.get(port(), "h", "/delay/1").status()).isEqualTo(200);
+    Response r = http.get(port(), "h", "/delay/1");
+    assertThat(r.status()).isEqualTo(200);
+    // Envoy tells the upstream how long it will wait
+    assertThat(r.requestHeader("x-envoy-expected-rq-timeout-ms")).isEqualTo("300");
+    assertThat(http.get(port(), "h", "/productpage").requestHeader("x-envoy-expected-rq-timeout-ms")).isNull();
   }
 
   @Test

@@ -191,7 +191,9 @@ class RetriesTest {
     long millis = (System.nanoTime() - t0) / 1_000_000;
     assertThat(r.status()).isEqualTo(200);
     assertThat(millis).isBetween(200L, 2500L);
-    assertThat(web.received()).hasSize(2);
+    assertThat(web.received()).hasSize(2)
+        .allSatisfy(j -> assertThat(j.getJsonObject("headers").getString("x-envoy-expected-rq-timeout-ms"))
+            .isEqualTo("200"));
   }
 
   @Test

@@ -315,6 +315,23 @@ final class Exchange {
           true);
     }
 
+    /**
+     * Envoy tells the upstream how long the gateway will wait ({@code x-envoy-expected-rq-timeout-ms}): the per-try
+     * timeout, else the route timeout, never more than what is left of the route timeout.
+     */
+    private void expectedTimeout(MultiMap out) {
+      long global = forward.timeout().toMillis();
+      long expected = perTryMillis > 0 ? perTryMillis : global;
+      if (expected <= 0) {
+        return;
+      }
+      if (global > 0 && requestCompleteNanos != 0) {
+        long left = global - (System.nanoTime() - requestCompleteNanos) / 1_000_000;
+        expected = Math.max(1, Math.min(expected, left));
+      }
+      out.set("x-envoy-expected-rq-timeout-ms", Long.toString(expected));
+    }
+
     /** Whether this try no longer matters (a reset of ours may call back synchronously). */
     private boolean stale() {
       return done || released || attempt != this;
@@ -327,6 +344,7 @@ final class Exchange {
       }
       upstream = req;
       head.writeHeaders(req.headers());
+      expectedTimeout(req.headers());
       if (head.authority != null) {
         req.authority(head.authority);
       }

@@ -11,6 +11,9 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +26,7 @@ import java.util.function.Supplier;
 public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   static final String DEFAULT_SERVER_NAME = "pylon";
+  private static final int MAX_CACHED_AUTHORITIES = 1024;
 
   private final String listenerName;
   private final Supplier<GatewaySnapshot> snapshots;
@@ -31,6 +35,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final UpstreamStates states;
   private final RandomSource random;
   private final RequestMetrics metrics;
+  // confined to this handler's event loop
+  private final Map<String, HostAndPort> authorities = new HashMap<>();
 
   public ProxyHandler(
       String listenerName,
@@ -115,6 +121,23 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   RandomSource random() {
     return random;
+  }
+
+  /**
+   * A host rewrite as a Vert.x authority, parsed once per value and event loop (values come from the configuration,
+   * so there are few; the cache starts over should configuration churn ever fill it).
+   */
+  HostAndPort authority(String value) {
+    HostAndPort a = authorities.get(value);
+    if (a == null) {
+      HostAndPort parsed = HostAndPort.parseAuthority(value, -1);
+      a = parsed != null ? parsed : HostAndPort.create(value, -1);
+      if (authorities.size() >= MAX_CACHED_AUTHORITIES) {
+        authorities.clear();
+      }
+      authorities.put(value, a);
+    }
+    return a;
   }
 
   /** The {@code server} header the listener writes. */

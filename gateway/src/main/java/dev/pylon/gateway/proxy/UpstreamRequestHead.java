@@ -30,6 +30,7 @@ final class UpstreamRequestHead {
   private final String requestId;
 
   UpstreamRequestHead(
+      ProxyHandler proxy,
       HttpServerRequest request,
       HttpConnectionManagerConfig http,
       Route route,
@@ -45,15 +46,10 @@ final class UpstreamRequestHead {
       path = uri;
       originalPath = null;
     }
-    authority = forward.hostRewrite() != null ? parseAuthority(forward.hostRewrite()) : request.authority();
+    authority = forward.hostRewrite() != null ? proxy.authority(forward.hostRewrite()) : request.authority();
     clusterMutations = target.requestHeaders();
     routeMutations = route.requestHeaders();
     requestId = ForwardedHeaders.requestId(request, http);
-  }
-
-  private static HostAndPort parseAuthority(String value) {
-    HostAndPort parsed = HostAndPort.parseAuthority(value, -1);
-    return parsed != null ? parsed : HostAndPort.create(value, -1);
   }
 
   /** Writes the upstream headers (the authority is set on the request, not here). */
