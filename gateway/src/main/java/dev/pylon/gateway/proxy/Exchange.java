@@ -431,13 +431,14 @@ final class Exchange {
             response.trailers().addAll(trailers);
           }
           response.end();
-          if (!body.ended()) {
-            // the upstream answered before the whole request was sent: Envoy resets the upstream stream; the rest
-            // of the body is read and dropped
+          boolean early = !body.ended();
+          finish(status);
+          if (early) {
+            // the upstream answered before the whole request was sent: Envoy resets the upstream stream (after
+            // finishing, so the reset's own report finds this exchange done); the rest of the body is dropped
             body.discard();
             upstream.reset();
           }
-          finish(status);
         } else {
           flow.flags |= ResponseFlag.UPSTREAM_REMOTE_RESET.bit();
           finish(status);
