@@ -2,6 +2,7 @@ package dev.pylon.gateway;
 
 import dev.pylon.gateway.admin.AdminServer;
 import dev.pylon.gateway.metrics.RequestMetrics;
+import dev.pylon.gateway.proxy.UpstreamStates;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.ListenerConfig;
 import dev.pylon.xds.client.XdsClient;
@@ -44,6 +45,7 @@ public final class Gateway {
   private final GatewayConfig config;
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
+  private final UpstreamStates upstreams;
   private final AtomicReference<GatewaySnapshot> current = new AtomicReference<>(GatewaySnapshot.EMPTY);
   private final List<ProxyVerticle> verticles = new ArrayList<>();
   // Listener changes are applied one snapshot at a time, on this context.
@@ -64,6 +66,7 @@ public final class Gateway {
         Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.concurrency()).setPreferNativeTransport(true));
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.control = vertx.getOrCreateContext();
+    this.upstreams = new UpstreamStates(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     snapshotsApplied =
@@ -95,7 +98,7 @@ public final class Gateway {
     RequestMetrics metrics = new RequestMetrics(registry);
     List<Future<String>> deployments = new ArrayList<>();
     for (int i = 0; i < config.concurrency(); i++) {
-      ProxyVerticle v = new ProxyVerticle(current::get, metrics);
+      ProxyVerticle v = new ProxyVerticle(current::get, metrics, upstreams);
       verticles.add(v);
       deployments.add(
           vertx.deployVerticle(v, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)));
@@ -158,6 +161,8 @@ public final class Gateway {
     if (stopping) {
       return Future.succeededFuture();
     }
+    // clusters' live state (circuit breakers, outlier detection) follows before the first request sees them
+    upstreams.update(next);
     current.set(next);
     snapshotsApplied.increment();
     List<Future<?>> work = new ArrayList<>();

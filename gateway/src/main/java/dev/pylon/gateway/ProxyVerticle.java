@@ -2,6 +2,8 @@ package dev.pylon.gateway;
 
 import dev.pylon.gateway.metrics.RequestMetrics;
 import dev.pylon.gateway.proxy.ProxyHandler;
+import dev.pylon.gateway.proxy.UpstreamClients;
+import dev.pylon.gateway.proxy.UpstreamStates;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;
@@ -9,11 +11,8 @@ import dev.pylon.xds.client.ListenerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.PoolOptions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,39 +21,31 @@ import java.util.function.Supplier;
 
 /**
  * One event loop's share of the data plane: an HTTP server per listener (Vert.x spreads the accepted connections of
- * a shared port over the instances) and one upstream client whose pools live on the same event loop, so a request
+ * a shared port over the instances) and its upstream clients, whose pools live on the same event loop, so a request
  * and its upstream connection never cross threads.
  */
 final class ProxyVerticle extends VerticleBase {
 
   // Envoy's default max_request_headers_kb.
   static final int MAX_HEADER_BYTES = 60 * 1024;
-  // Istio: upstream and downstream idle timeout 1 h; circuit-breaker limits effectively unlimited.
+  // Istio: downstream idle timeout 1 h.
   private static final int IDLE_SECONDS = 3600;
-  private static final int MAX_POOL_PER_ENDPOINT = 100_000;
 
   private final Supplier<GatewaySnapshot> snapshots;
   private final RequestMetrics metrics;
+  private final UpstreamStates states;
   private final Map<String, HttpServer> servers = new HashMap<>();
-  private HttpClient client;
+  private UpstreamClients clients;
 
-  ProxyVerticle(Supplier<GatewaySnapshot> snapshots, RequestMetrics metrics) {
+  ProxyVerticle(Supplier<GatewaySnapshot> snapshots, RequestMetrics metrics, UpstreamStates states) {
     this.snapshots = snapshots;
     this.metrics = metrics;
+    this.states = states;
   }
 
   @Override
   public Future<?> start() {
-    HttpClientOptions options =
-        new HttpClientOptions()
-            .setKeepAlive(true)
-            .setKeepAliveTimeout(IDLE_SECONDS)
-            .setIdleTimeout(IDLE_SECONDS)
-            .setIdleTimeoutUnit(TimeUnit.SECONDS)
-            .setMaxHeaderSize(MAX_HEADER_BYTES)
-            .setDecompressionSupported(false)
-            .setTcpNoDelay(true);
-    client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_POOL_PER_ENDPOINT));
+    clients = new UpstreamClients(vertx);
     return Future.succeededFuture();
   }
 
@@ -74,7 +65,7 @@ final class ProxyVerticle extends VerticleBase {
               .setTcpNoDelay(true);
       HttpServer server = vertx.createHttpServer(options);
       server.requestHandler(
-          new ProxyHandler(listener.name(), snapshots, vertx, client, RandomSource.DEFAULT, metrics));
+          new ProxyHandler(listener.name(), snapshots, vertx, clients, states, RandomSource.DEFAULT, metrics));
       server.listen().onComplete(ar -> {
         if (ar.succeeded()) {
           servers.put(listener.name(), server);
@@ -103,6 +94,6 @@ final class ProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return client.close();
+    return clients.close();
   }
 }

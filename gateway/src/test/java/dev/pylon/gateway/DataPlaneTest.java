@@ -19,7 +19,6 @@ import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.NodeIdentity;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import java.io.BufferedReader;
@@ -159,7 +158,11 @@ class DataPlaneTest {
 
   @Test
   void timeout_notHitByAFastUpstream() {
-    assertThat(http.get(port(), "h", "/delay/1").status()).isEqualTo(200);
+    Response r = http.get(port(), "h", "/delay/1");
+    assertThat(r.status()).isEqualTo(200);
+    // Envoy tells the upstream how long it will wait
+    assertThat(r.requestHeader("x-envoy-expected-rq-timeout-ms")).isEqualTo("300");
+    assertThat(http.get(port(), "h", "/productpage").requestHeader("x-envoy-expected-rq-timeout-ms")).isNull();
   }
 
   @Test

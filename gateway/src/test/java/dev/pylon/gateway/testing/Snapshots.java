@@ -9,10 +9,13 @@ import dev.pylon.routing.RouteTable;
 import dev.pylon.routing.VirtualHost;
 import dev.pylon.routing.WeightedClusters;
 import dev.pylon.routing.upstream.Cluster;
+import dev.pylon.routing.upstream.ClusterSettings;
 import dev.pylon.routing.upstream.Endpoint;
+import dev.pylon.routing.upstream.HttpProtocolSettings;
 import dev.pylon.routing.upstream.LbPolicy;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;
+import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
 import dev.pylon.xds.client.ListenerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +41,12 @@ public final class Snapshots {
   }
 
   public Snapshots listener(String name, int port, String routeConfig) {
+    return listener(name, port, routeConfig, List.of(HttpFilter.ROUTER), false);
+  }
+
+  /** A listener with HTTP filters (ending with ROUTER) and WebSocket upgrades on or off. */
+  public Snapshots listener(
+      String name, int port, String routeConfig, List<HttpFilter> filters, boolean websocketUpgrades) {
     listeners.put(
         name,
         new ListenerConfig(
@@ -45,7 +54,8 @@ public final class Snapshots {
             "127.0.0.1",
             port,
             new HttpConnectionManagerConfig(
-                name, routeConfig, HttpConnectionManagerConfig.CodecType.AUTO, true, 0, true, null)));
+                name, routeConfig, HttpConnectionManagerConfig.CodecType.AUTO, true, 0, true, null, filters,
+                websocketUpgrades)));
     return this;
   }
 
@@ -57,6 +67,24 @@ public final class Snapshots {
   public Snapshots cluster(String name, Endpoint... endpoints) {
     clusters.put(name, new Cluster(name, Duration.ofSeconds(2), LbPolicy.ROUND_ROBIN, List.of(endpoints)));
     return this;
+  }
+
+  /** A cluster with its own settings (protocol, policies, limits). */
+  public Snapshots cluster(String name, ClusterSettings settings, Endpoint... endpoints) {
+    clusters.put(name, new Cluster(name, settings, List.of(endpoints)));
+    return this;
+  }
+
+  /** Envoy's defaults with a 2 s connect timeout, round robin and the given HTTP protocol settings. */
+  public static ClusterSettings settings(HttpProtocolSettings http) {
+    ClusterSettings d = ClusterSettings.of(Duration.ofSeconds(2), LbPolicy.ROUND_ROBIN);
+    return new ClusterSettings(d.connectTimeout(), d.lbPolicy(), d.lbConfig(), d.circuitBreakers(), http,
+        d.outlierDetection(), d.healthyPanicThreshold());
+  }
+
+  /** HTTP settings with Istio's 1 h idle timeout and no request limit. */
+  public static HttpProtocolSettings protocol(HttpProtocolSettings.UpstreamProtocol protocol) {
+    return new HttpProtocolSettings(protocol, Duration.ofHours(1), 0);
   }
 
   public GatewaySnapshot build() {

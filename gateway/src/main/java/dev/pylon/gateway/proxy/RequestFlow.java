@@ -1,0 +1,262 @@
+package dev.pylon.gateway.proxy;
+
+import dev.pylon.routing.Cors;
+import dev.pylon.routing.CorsResult;
+import dev.pylon.routing.FaultDecision;
+import dev.pylon.routing.Faults;
+import dev.pylon.routing.HashKeys;
+import dev.pylon.routing.HashResult;
+import dev.pylon.routing.Redirects;
+import dev.pylon.routing.Route;
+import dev.pylon.routing.RouteAction;
+import dev.pylon.routing.WeightedClusters;
+import dev.pylon.routing.upstream.Cluster;
+import dev.pylon.routing.upstream.Endpoint;
+import dev.pylon.xds.client.GatewaySnapshot;
+import dev.pylon.xds.client.HttpConnectionManagerConfig;
+import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One routed request on its way through the listener's HTTP filters, in their configured order (Envoy's filter
+ * chain): {@code fault} (delay on a Vert.x timer, then maybe abort), {@code cors} (answer or refuse a preflight, note
+ * the headers an actual request's response gets), then the router: redirect, direct response, or forward to a
+ * cluster ({@link Exchange}) or tunnel an upgrade ({@link UpgradeTunnel}). A route's fault or CORS policy applies only
+ * when its filter is in the listener's chain, as in Envoy. Confined to the request's event loop.
+ */
+final class RequestFlow {
+
+  final ProxyHandler proxy;
+  final HttpServerRequest request;
+  final VertxRequestView view;
+  final HttpConnectionManagerConfig http;
+  final GatewaySnapshot snapshot;
+  final Route route;
+  final String upgrade;
+  final long start;
+  final boolean grpc;
+  /** Envoy response flags raised so far ({@link ResponseFlag#bit()}). */
+  int flags;
+  /** The CORS headers an actual request's responses get, or {@code null}. */
+  Map<String, String> corsHeaders;
+  private long faultTimer = -1;
+  private boolean finished;
+
+  RequestFlow(
+      ProxyHandler proxy,
+      HttpServerRequest request,
+      VertxRequestView view,
+      HttpConnectionManagerConfig http,
+      GatewaySnapshot snapshot,
+      Route route,
+      String upgrade,
+      long start) {
+    this.proxy = proxy;
+    this.request = request;
+    this.view = view;
+    this.http = http;
+    this.snapshot = snapshot;
+    this.route = route;
+    this.upgrade = upgrade;
+    this.start = start;
+    this.grpc = Grpc.isGrpc(request.getHeader("content-type"));
+  }
+
+  void run() {
+    next(0);
+  }
+
+  private void next(int from) {
+    List<HttpFilter> filters = http.httpFilters();
+    for (int i = from, n = filters.size(); i < n; i++) {
+      switch (filters.get(i)) {
+        case FAULT -> {
+          if (route.fault() != null && !fault(i)) {
+            return;
+          }
+        }
+        case CORS -> {
+          if (route.cors() != null && !cors()) {
+            return;
+          }
+        }
+        case ROUTER -> {
+          router();
+          return;
+        }
+        default -> throw new IllegalStateException("unknown filter " + filters.get(i));
+      }
+    }
+  }
+
+  /** Envoy's fault filter; {@code false} when it took the request over (delaying or aborting it). */
+  private boolean fault(int index) {
+    FaultDecision decision = Faults.decide(route.fault(), proxy.random());
+    if (decision.delay() != null && decision.delay().toMillis() > 0) {
+      flags |= ResponseFlag.DELAY_INJECTED.bit();
+      request.pause(); // the body waits, as Envoy's filter holds it back during the delay
+      request.response().closeHandler(v -> {
+        if (faultTimer >= 0) {
+          proxy.vertx().cancelTimer(faultTimer);
+          faultTimer = -1;
+          flags |= ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.bit();
+          record("-", 0);
+        }
+      });
+      faultTimer = proxy.vertx().setTimer(decision.delay().toMillis(), id -> {
+        faultTimer = -1;
+        request.response().closeHandler(null);
+        if (decision.aborts()) {
+          abort(decision);
+        } else {
+          next(index + 1);
+        }
+      });
+      return false;
+    }
+    if (decision.aborts()) {
+      abort(decision);
+      return false;
+    }
+    return true;
+  }
+
+  private void abort(FaultDecision decision) {
+    flags |= ResponseFlag.FAULT_INJECTED.bit();
+    // a gRPC abort is an HTTP 200 carrying the status (trailers-only for gRPC clients)
+    int status = decision.httpStatus() != null ? decision.httpStatus() : 200;
+    localReply(status, "fault filter abort", decision.grpcStatus(), null, "-");
+  }
+
+  /** Envoy's CORS filter; {@code false} when it answered the request (a preflight). */
+  private boolean cors() {
+    CorsResult result = Cors.evaluate(route.cors(), view);
+    if (result instanceof CorsResult.PreflightResponse p) {
+      preflight(p.headers());
+      return false;
+    }
+    if (result instanceof CorsResult.PreflightDenied p) {
+      preflight(p.headers());
+      return false;
+    }
+    if (result instanceof CorsResult.ActualRequest a) {
+      corsHeaders = a.responseHeaders();
+    }
+    return true;
+  }
+
+  private void preflight(Map<String, String> headers) {
+    localReply(200, "", null, out -> headers.forEach(out::set), "-");
+  }
+
+  private void router() {
+    RouteAction action = route.action();
+    if (action instanceof RouteAction.Forward forward) {
+      forward(forward);
+    } else if (action instanceof RouteAction.Redirect redirect) {
+      String location = Redirects.location(redirect, view, route.match().path());
+      localReply(redirect.status(), "", null, out -> {
+        out.set("location", location);
+        finalizeDirect(out);
+      }, "-");
+    } else {
+      RouteAction.DirectResponse direct = (RouteAction.DirectResponse) action;
+      localReply(direct.status(), direct.body() == null ? "" : direct.body(), null, this::finalizeDirect, "-");
+    }
+  }
+
+  /** A direct response or redirect gets the route's response header changes, then CORS (Envoy's order). */
+  private void finalizeDirect(MultiMap out) {
+    if (!route.responseHeaders().isEmpty()) {
+      route.responseHeaders().applyTo(new MultiMapHeaders(out));
+    }
+    addCors(out);
+  }
+
+  private void forward(RouteAction.Forward forward) {
+    WeightedClusters.ClusterWeight target = pick(forward.clusters());
+    Cluster cluster = snapshot.cluster(target.cluster());
+    if (cluster == null) {
+      flags |= ResponseFlag.NO_CLUSTER.bit();
+      localReply(forward.clusterNotFoundStatus(), "", null, this::addCors, target.cluster());
+      return;
+    }
+    ClusterState state = proxy.states().get(cluster);
+    HashResult hash = forward.hashPolicies().isEmpty() ? HashResult.ABSENT : hash(forward);
+    RequestLb lb = new RequestLb(state, proxy.random(), hash, forward.retry().retryOtherHosts());
+    UpstreamRequestHead head = new UpstreamRequestHead(proxy, request, http, route, forward, target);
+    if (upgrade != null) {
+      Endpoint endpoint = lb.choose(cluster);
+      if (endpoint == null) {
+        noHealthyUpstream(cluster.name());
+        return;
+      }
+      new UpgradeTunnel(this, cluster, state, head, forward.timeout()).start(endpoint);
+      return;
+    }
+    new Exchange(this, forward, target, cluster, state, lb, head, hash.setCookie()).start();
+  }
+
+  /**
+   * The weighted cluster entry of the picked cluster (its header mutations apply). Should a route list one cluster
+   * twice with different mutations, the first entry's apply.
+   */
+  private WeightedClusters.ClusterWeight pick(WeightedClusters clusters) {
+    List<WeightedClusters.ClusterWeight> all = clusters.clusters();
+    if (all.size() == 1) {
+      return all.get(0);
+    }
+    String name = clusters.pick(proxy.random());
+    for (int i = 0, n = all.size(); i < n; i++) {
+      if (all.get(i).cluster().equals(name)) {
+        return all.get(i);
+      }
+    }
+    throw new IllegalStateException("picked cluster '" + name + "' is not among " + all);
+  }
+
+  private HashResult hash(RouteAction.Forward forward) {
+    SocketAddress remote = request.remoteAddress();
+    SocketAddress local = request.localAddress();
+    String sourceIp = remote == null ? null : remote.hostAddress();
+    // Envoy seeds a generated cookie with the connection's addresses: one connection, one cookie
+    String seed = String.valueOf(remote) + String.valueOf(local);
+    return HashKeys.compute(forward.hashPolicies(), view, sourceIp, seed);
+  }
+
+  void noHealthyUpstream(String cluster) {
+    flags |= ResponseFlag.NO_HEALTHY_UPSTREAM.bit();
+    localReply(503, "no healthy upstream", null, this::addCors, cluster);
+  }
+
+  /** Sets the CORS headers of an actual request from an allowed origin. */
+  void addCors(MultiMap out) {
+    Map<String, String> cors = corsHeaders;
+    if (cors != null) {
+      cors.forEach(out::set);
+    }
+  }
+
+  /** Answers locally and records the request; the rest of the request body is read and dropped. */
+  void localReply(int status, String body, Integer grpcStatus, Handler<MultiMap> modify, String cluster) {
+    if (!request.isEnded()) {
+      request.resume();
+    }
+    LocalReply.send(request, proxy.serverName(http), status, body, grpcStatus, modify);
+    record(cluster, status);
+  }
+
+  /** Records the finished request once, with the flags raised. */
+  void record(String cluster, int status) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    proxy.record(cluster, status, ResponseFlag.format(flags), start);
+  }
+}
