@@ -263,13 +263,18 @@ final class Translation {
       if (routes.isEmpty()) {
         return;
       }
-      VirtualHost.Builder virtualHost = VirtualHost.newBuilder().setName(host + ":" + port).addDomains(host);
-      if (!host.equals("*")) {
-        virtualHost.addDomains(host + ":*");
-      }
-      routeConfiguration.addVirtualHosts(virtualHost.addAllRoutes(routes));
+      routeConfiguration.addVirtualHosts(virtualHost(host, port, routes));
     });
     return routeConfiguration.build();
+  }
+
+  /** The virtual host of {@code host} on a listener port: domains {@code host} and {@code host:*} (any port). */
+  static VirtualHost virtualHost(String host, int port, List<Route> routes) {
+    VirtualHost.Builder virtualHost = VirtualHost.newBuilder().setName(host + ":" + port).addDomains(host);
+    if (!host.equals("*")) {
+      virtualHost.addDomains(host + ":*");
+    }
+    return virtualHost.addAllRoutes(routes).build();
   }
 
   /** Istio's catch-all: a route matching every path with no other condition. */
@@ -384,7 +389,7 @@ final class Translation {
     routes.add(route.build());
   }
 
-  private static Duration toProto(java.time.Duration duration) {
+  static Duration toProto(java.time.Duration duration) {
     return Duration.newBuilder().setSeconds(duration.getSeconds()).setNanos(duration.getNano()).build();
   }
 
@@ -435,7 +440,7 @@ final class Translation {
     return routeMatch;
   }
 
-  private static HeaderMatcher header(String name, VirtualService.StringMatch value, boolean invert) {
+  static HeaderMatcher header(String name, VirtualService.StringMatch value, boolean invert) {
     HeaderMatcher.Builder header = HeaderMatcher.newBuilder().setName(name);
     if (value.kind() == VirtualService.StringMatch.Kind.PRESENT) {
       header.setPresentMatch(true);
@@ -448,7 +453,7 @@ final class Translation {
     return header.build();
   }
 
-  private static StringMatcher stringMatcher(VirtualService.StringMatch value) {
+  static StringMatcher stringMatcher(VirtualService.StringMatch value) {
     return switch (value.kind()) {
       case EXACT -> StringMatcher.newBuilder().setExact(value.value()).build();
       case PREFIX -> StringMatcher.newBuilder().setPrefix(value.value()).build();
@@ -458,7 +463,7 @@ final class Translation {
   }
 
   @SuppressWarnings("deprecation") // google_re2 is what istiod sends; the gateway reads it as RE2
-  private static RegexMatcher regex(String regex) {
+  static RegexMatcher regex(String regex) {
     return RegexMatcher.newBuilder()
         .setGoogleRe2(RegexMatcher.GoogleRE2.getDefaultInstance())
         .setRegex(regex)
