@@ -28,12 +28,13 @@ final class ResourceParser {
   static final String ENDPOINTS = "Endpoints";
   static final String ENDPOINT_SLICE = "EndpointSlice";
   static final String POD = "Pod";
+  static final String NAMESPACE = "Namespace";
   private static final String LIST = "List";
 
   private static final Set<String> ISTIO_API_VERSIONS =
       Set.of("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3");
   private static final Set<String> ISTIO_KINDS = Set.of(GATEWAY, VIRTUAL_SERVICE, DESTINATION_RULE, SERVICE_ENTRY);
-  private static final Set<String> CORE_KINDS = Set.of(SERVICE, ENDPOINTS, POD, LIST);
+  private static final Set<String> CORE_KINDS = Set.of(SERVICE, ENDPOINTS, POD, NAMESPACE, LIST);
   private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
   private static final String DEFAULT_NAMESPACE = "default";
   private static final String UNKNOWN = "?";
@@ -77,8 +78,9 @@ final class ResourceParser {
     String name = metadata.isMap() ? lenientString(metadata.get("name")) : null;
     String shownKind = kind == null || kind.isEmpty() ? UNKNOWN : kind;
     String shownName = name == null || name.isEmpty() ? UNKNOWN : name;
+    String gatewayApiType = GatewayApiParser.typeOf(apiVersion, kind);
     ResourceKey key = shownKind.equals(UNKNOWN) || shownName.equals(UNKNOWN)
-        ? null : new ResourceKey(kind, namespace, name);
+        ? null : new ResourceKey(gatewayApiType != null ? gatewayApiType : kind, namespace, name);
     try {
       doc.get("kind").requiredString();
       doc.get("apiVersion").requiredString();
@@ -93,12 +95,17 @@ final class ResourceParser {
         }
         return;
       }
-      boolean istio = ISTIO_KINDS.contains(type);
-      if (istio) {
+      boolean gatewayApi = GatewayApiParser.TYPES.contains(type);
+      if (ISTIO_KINDS.contains(type) || gatewayApi) {
         doc.checkKeys(FieldSupport.RESOURCE);
       }
       metadata.required().get("name").requiredString();
-      ResourceMeta meta = new ResourceMeta(type, namespace, name, metadata.get("labels").stringMap(), file, line);
+      ResourceMeta meta = new ResourceMeta(gatewayApi ? GatewayApiParser.displayKind(type) : type, namespace, name,
+          metadata.get("labels").stringMap(), file, line);
+      if (gatewayApi) {
+        outcomes.add(new Parsed(GatewayApiParser.parse(type, doc, meta)));
+        return;
+      }
       outcomes.add(new Parsed(switch (type) {
         case GATEWAY -> gateway(doc, meta);
         case VIRTUAL_SERVICE -> virtualService(doc, meta);
@@ -108,6 +115,7 @@ final class ResourceParser {
         case ENDPOINT_SLICE -> endpointSlice(doc, meta);
         case ENDPOINTS -> endpoints(doc, meta);
         case POD -> pod(doc, meta);
+        case NAMESPACE -> new KubeNamespace(meta);
         default -> throw new IllegalStateException(type);
       }));
     } catch (FieldError e) {
@@ -125,6 +133,10 @@ final class ResourceParser {
   }
 
   private static String typeOf(String apiVersion, String kind) {
+    String gatewayApi = GatewayApiParser.typeOf(apiVersion, kind);
+    if (gatewayApi != null) {
+      return gatewayApi;
+    }
     if (ISTIO_API_VERSIONS.contains(apiVersion) && ISTIO_KINDS.contains(kind)) {
       return kind;
     }
