@@ -40,6 +40,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -71,14 +73,16 @@ final class Translation {
   private final ConfigSnapshot config;
   private final ServiceRegistry registry;
   private final GatewayIdentity identity;
+  private final String gatewayClassName;
   private final SubsetLookup subsetLookup;
   private final Map<String, List<ServiceEndpoint>> clusters = new TreeMap<>();
   private final Set<String> warnings = new LinkedHashSet<>();
 
-  Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity) {
+  Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity, String gatewayClassName) {
     this.config = config;
     this.registry = registry;
     this.identity = identity;
+    this.gatewayClassName = gatewayClassName;
     this.subsetLookup = new SubsetLookup(config);
   }
 
@@ -93,13 +97,20 @@ final class Translation {
         }
       }
     }
+    // Gateway API Gateways add their listener ports and virtual hosts
+    Map<Integer, List<VirtualHost>> gatewayApiHosts =
+        new GatewayApiTranslation(config, registry, identity, gatewayClassName, warnings).virtualHosts();
+    gatewayApiHosts.keySet().forEach(port -> servers.computeIfAbsent(new ListenerKey(port, ""), k -> new ArrayList<>()));
     List<Listener> listeners = new ArrayList<>();
     List<RouteConfiguration> routes = new ArrayList<>();
     for (Map.Entry<ListenerKey, List<BoundServer>> entry : servers.entrySet()) {
       ListenerKey key = entry.getKey();
       String routeName = "http." + key.port() + (key.bind().isEmpty() ? "" : "." + key.bind());
-      listeners.add(listener(key, routeName));
-      routes.add(routeConfiguration(routeName, key.port(), entry.getValue()));
+      RouteConfiguration routeConfiguration = GatewayApiTranslation.merge(
+          routeConfiguration(routeName, key.port(), entry.getValue()),
+          key.bind().isEmpty() ? gatewayApiHosts.get(key.port()) : null);
+      listeners.add(listener(key, routeName, routeConfiguration));
+      routes.add(routeConfiguration);
     }
     List<Cluster> clusterList = new ArrayList<>();
     List<ClusterLoadAssignment> assignments = new ArrayList<>();
@@ -199,22 +210,35 @@ final class Translation {
 
   // ---- listeners ----
 
-  private static Listener listener(ListenerKey key, String routeName) {
+  /** The listener of a port; its HCM has the fault and CORS filters when routes of {@code routes} configure them. */
+  private static Listener listener(ListenerKey key, String routeName, RouteConfiguration routes) {
     String bind = key.bind().isEmpty() ? "0.0.0.0" : key.bind();
-    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+    HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix("outbound_" + bind + "_" + key.port())
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
         .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeName))
-        .setUseRemoteAddress(BoolValue.of(true))
-        .addHttpFilters(HttpFilter.newBuilder()
-            .setName(ROUTER_FILTER)
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-        .build();
+        .setUseRemoteAddress(BoolValue.of(true));
+    Set<String> perRoute = new TreeSet<>();
+    routes.getVirtualHostsList().forEach(host -> host.getRoutesList()
+        .forEach(route -> perRoute.addAll(route.getTypedPerFilterConfigMap().keySet())));
+    if (perRoute.contains(RouteProtos.FAULT_FILTER)) {
+      hcm.addHttpFilters(HttpFilter.newBuilder()
+          .setName(RouteProtos.FAULT_FILTER)
+          .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())));
+    }
+    if (perRoute.contains(RouteProtos.CORS_FILTER)) {
+      hcm.addHttpFilters(HttpFilter.newBuilder()
+          .setName(RouteProtos.CORS_FILTER)
+          .setTypedConfig(Any.pack(Cors.getDefaultInstance())));
+    }
+    hcm.addHttpFilters(HttpFilter.newBuilder()
+        .setName(ROUTER_FILTER)
+        .setTypedConfig(Any.pack(Router.getDefaultInstance())));
     return Listener.newBuilder()
         .setName(bind + "_" + key.port())
         .setAddress(address(bind, key.port()))
         .addFilterChains(FilterChain.newBuilder()
-            .addFilters(Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Any.pack(hcm))))
+            .addFilters(Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Any.pack(hcm.build()))))
         .build();
   }
 

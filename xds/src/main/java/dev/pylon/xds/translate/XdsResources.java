@@ -17,7 +17,11 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,6 +46,10 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
   private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
       .add(HttpConnectionManager.getDescriptor())
       .add(Router.getDescriptor())
+      .add(Cors.getDescriptor())
+      .add(CorsPolicy.getDescriptor())
+      .add(HTTPFault.getDescriptor())
+      .add(PreviousHostsPredicate.getDescriptor())
       .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,8 +62,9 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
   }
 
   /**
-   * References that do not resolve: a listener naming a missing route configuration, a route naming a missing
-   * cluster, a cluster without its load assignment. Empty for every translator output; checked before publishing.
+   * References that do not resolve: a listener naming a missing route configuration, a route or mirror policy naming
+   * a missing cluster (other than {@link Translator#INVALID_BACKEND_CLUSTER}, missing on purpose), a cluster without
+   * its load assignment. Empty for every translator output; checked before publishing.
    * (java-control-plane's own {@code ensureConsistent} only recognizes the legacy filter name
    * {@code envoy.http_connection_manager}, so it cannot check these listeners.)
    */
@@ -91,8 +100,9 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
             targets.add(route.getRoute().getCluster());
           }
           route.getRoute().getWeightedClusters().getClustersList().forEach(weight -> targets.add(weight.getName()));
+          route.getRoute().getRequestMirrorPoliciesList().forEach(mirror -> targets.add(mirror.getCluster()));
           for (String target : targets) {
-            if (!clusterNames.contains(target)) {
+            if (!clusterNames.contains(target) && !target.equals(Translator.INVALID_BACKEND_CLUSTER)) {
               problems.add("route configuration " + routeConfiguration.getName() + " names missing cluster " + target);
             }
           }
