@@ -307,8 +307,9 @@ final class GatewayApiTranslation {
   }
 
   private static Instant created(HttpRoute route) {
-    // a document without a timestamp counts as the oldest; ties then go by namespace/name
-    return route.creationTimestamp() == null ? Instant.EPOCH : route.creationTimestamp();
+    // a document without a timestamp (written by hand, not dumped from a cluster) counts as the newest; ties among
+    // such documents go by namespace/name
+    return route.creationTimestamp() == null ? Instant.MAX : route.creationTimestamp();
   }
 
   static RouteMatch routeMatch(HttpRoute.Match match) {
@@ -551,9 +552,11 @@ final class GatewayApiTranslation {
         if (attempts == 0) {
           return null;
         }
-        // "Implementations SHOULD retry on connection errors ... if a retry stanza is configured" (istiod's list)
+        // "Implementations SHOULD retry on connection errors (disconnect, reset, timeout, TCP failure) if a retry
+        // stanza is configured": istiod's connect-failure,refused-stream,unavailable,cancelled, plus Envoy's reset
+        // (disconnect, reset, per-try timeout), which istiod leaves out
         policy.setNumRetries(UInt32Value.of(attempts))
-            .setRetryOn("connect-failure,refused-stream,unavailable,cancelled"
+            .setRetryOn("connect-failure,refused-stream,unavailable,cancelled,reset"
                 + (retry.codes().isEmpty() ? "" : ",retriable-status-codes"))
             .clearRetriableStatusCodes()
             .addAllRetriableStatusCodes(retry.codes());
