@@ -68,6 +68,9 @@ import java.util.TreeMap;
  *       which never exists: with {@code cluster_not_found_response_code: INTERNAL_SERVER_ERROR} its share of requests
  *       answers 500. When every backend is invalid, or no backend has weight, the route answers 500 directly.</li>
  * </ul>
+ *
+ * <p>Files mode has no API server, so no status is written: what a cluster would report as route or listener
+ * conditions (not attached, invalid backendRef, ...) becomes a translator warning, which the control plane logs.
  */
 final class GatewayApiTranslation {
 
