@@ -286,7 +286,7 @@ final class ConformanceRunner implements AutoCloseable {
       return headers;
     }
 
-    private JsonNode explicitRequest() {
+    private JsonNode explicitRequest(String id) {
       if (!expect.has("request")) {
         return null;
       }
@@ -294,17 +294,22 @@ final class ConformanceRunner implements AutoCloseable {
       if (expect.has("mirroredTo") && explicit.has("path")) {
         String path = explicit.path("path").asText();
         ((com.fasterxml.jackson.databind.node.ObjectNode) explicit).put("path",
-            path + (path.contains("?") ? "&" : "?") + "gateway-api-conformance-request-id=" + requestId);
+            path + (path.contains("?") ? "&" : "?") + "gateway-api-conformance-request-id=" + id);
       }
       return explicit;
     }
 
     /** One round trip and its judgement (null = as expected); the response goes to {@code last}. */
     private String attempt(Map<String, String> extraHeaders, AtomicReference<Requester.Response> last) {
+      return attempt(extraHeaders, last, requestId);
+    }
+
+    /** {@link #attempt(Map, AtomicReference)} with another mirror request id (a batch of its own). */
+    private String attempt(Map<String, String> extraHeaders, AtomicReference<Requester.Response> last, String id) {
       Map<String, String> headers = caseHeaders();
       RoundTripJudge.Sent sent = new RoundTripJudge.Sent(request.path("method").asText("GET"),
-          request.has("host") ? request.path("host").asText() : null, path(UUID.randomUUID().toString()), headers,
-          request.path("scheme").asText("http"));
+          request.has("host") ? request.path("host").asText() : null,
+          path(UUID.randomUUID().toString()).replace(requestId, id), headers, request.path("scheme").asText("http"));
       Map<String, String> wire = wireHeaders(headers);
       wire.putAll(extraHeaders);
       Requester.Response response;
@@ -318,7 +323,7 @@ final class ConformanceRunner implements AutoCloseable {
       if (last != null) {
         last.set(response);
       }
-      return RoundTripJudge.judge(expect, sent, explicitRequest(), response);
+      return RoundTripJudge.judge(expect, sent, explicitRequest(id), response);
     }
 
     private String attempt() {
@@ -479,11 +484,9 @@ final class ConformanceRunner implements AutoCloseable {
         String id = UUID.randomUUID().toString();
         String path = path("").replace(requestId, id);
         long since = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-          String mismatch = attempt(Map.of(), null);
-          if (mismatch != null) {
-            return "mirror distribution request " + i + ": " + mismatch;
-          }
+        String mismatch = batch(total, spec.path("concurrency").asInt(10), i -> attempt(Map.of(), null, id));
+        if (mismatch != null) {
+          return "mirror distribution " + mismatch;
         }
         long mirrored = settled(target.path("namespace").asText(), target.path("backend").asText(), path, since);
         double bound = tolerance * Math.sqrt(total * p * (1 - p));
@@ -511,6 +514,32 @@ final class ConformanceRunner implements AutoCloseable {
       return mirroredCount(namespace, deployment, path, since);
     }
 
+    /** Sends {@code total} requests, {@code concurrency} at a time, as the suite does; the first mismatch or null. */
+    private String batch(int total, int concurrency, java.util.function.IntFunction<String> request) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(concurrency);
+      try {
+        List<java.util.concurrent.Future<String>> results = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+          int index = i;
+          results.add(pool.submit(() -> request.apply(index)));
+        }
+        for (int i = 0; i < total; i++) {
+          String mismatch = results.get(i).get();
+          if (mismatch != null) {
+            return "request " + i + ": " + mismatch;
+          }
+        }
+        return null;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "interrupted";
+      } catch (java.util.concurrent.ExecutionException e) {
+        return "request failed: " + rootMessage(e);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+
     /** {@code weights}: each backend's share of a batch within the tolerance; retried as a whole. */
     private String weights() {
       JsonNode check = test.path("weightCheck");
@@ -520,19 +549,23 @@ final class ConformanceRunner implements AutoCloseable {
       test.path("weights").properties().forEach(e -> weights.put(e.getKey(), e.getValue().asDouble()));
       String last = null;
       for (int attempt = 0; attempt < check.path("maxAttempts").asInt(10); attempt++) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (int i = 0; i < total; i++) {
+        Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
+        String mismatch = batch(total, check.path("concurrency").asInt(10), i -> {
           AtomicReference<Requester.Response> response = new AtomicReference<>();
           Map<String, String> jitter = random.nextBoolean()
               ? Map.of("X-Jitter", Integer.toString(random.nextInt(10_000))) : Map.of();
-          String mismatch = attempt(jitter, response);
-          if (mismatch != null) {
-            return "weighted request " + i + ": " + mismatch;
+          String result = attempt(jitter, response, requestId);
+          if (result != null) {
+            return result;
           }
           String pod = response.get().body().toJsonObject().getString("pod", "");
           String[] parts = pod.split("-");
           String backend = String.join("-", java.util.Arrays.copyOf(parts, Math.max(0, parts.length - 2)));
           counts.merge(backend, 1, Integer::sum);
+          return null;
+        });
+        if (mismatch != null) {
+          return "weighted " + mismatch;
         }
         last = weightMismatch(weights, counts, total, tolerance);
         if (last == null) {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.TestFactory;
  * dynamic test per corpus test; a failure fails the build only for the tests listed in
  * {@code conformance/supported.txt}. The per-test table and the summary line ({@code N passed, M failed, ...}) are
  * printed and written to {@code target/conformance/report.txt}. Skipped, with the path, when the corpus is absent.
+ * {@code -Dpylon.conformance.tests=Name,Name} runs only the tests named.
  */
 class GatewayApiConformanceTest {
 
@@ -56,7 +57,11 @@ class GatewayApiConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> gatewayApiConformance() {
-    return runner.testFiles().stream().map(file -> {
+    Set<String> only = new LinkedHashSet<>(List.of(System.getProperty("pylon.conformance.tests", "").split(",")));
+    only.remove("");
+    return runner.testFiles().stream()
+        .filter(file -> only.isEmpty() || only.contains(file.getFileName().toString().replace(".yaml", "")))
+        .map(file -> {
       String name = file.getFileName().toString().replace(".yaml", "");
       return DynamicTest.dynamicTest(name, () -> {
         ConformanceRunner.Result result = runner.run(file);
