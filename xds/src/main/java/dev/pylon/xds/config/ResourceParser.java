@@ -15,8 +15,9 @@ import java.util.Set;
 
 /**
  * {@code ResourceParser} turns one YAML document into a validated {@link ConfigResource}, a {@link Rejection} naming
- * the first bad field, or a skipped document of a kind Pylon does not read. Istio kinds are read strictly (unknown
- * fields rejected); Kubernetes core kinds are read leniently, since they carry many fields a gateway has no use for.
+ * the first bad field, or a skipped document of a kind Pylon does not read. Istio kinds and the Gateway API kinds
+ * ({@link GatewayApiParser}) are read strictly (unknown fields rejected); Kubernetes core kinds are read leniently,
+ * since they carry many fields a gateway has no use for.
  */
 final class ResourceParser {
 
