@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "The control plane alone: reads Kubernetes-style YAML from DIR, watches it, and serves xDS (ADS, Envoy v3) "
-          + "to Pylon gateways or Envoy. Each gateway gets the Gateways whose selector matches its labels."
+          + "to Pylon gateways or Envoy. Each gateway gets the Gateways whose selector matches its labels, and the Gateway "
+          + "API Gateways of the served class named by its gateway.networking.k8s.io/gateway-name label."
     })
 final class ControlPlaneCommand implements Callable<Integer> {
 
@@ -35,6 +36,10 @@ final class ControlPlaneCommand implements Callable<Integer> {
       description = "How often ServiceEntry DNS hosts are re-resolved (default: ${DEFAULT-VALUE}).")
   Duration dnsRefresh;
 
+  @Option(names = "--gateway-class", defaultValue = ControlPlaneConfig.DEFAULT_GATEWAY_CLASS_NAME, paramLabel = "NAME",
+      description = "Gateway API class served: Gateways with this gatewayClassName apply (default: ${DEFAULT-VALUE}).")
+  String gatewayClass;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(config)) {
@@ -43,7 +48,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
     }
     ControlPlane cp;
     try {
-      cp = ControlPlane.start(new ControlPlaneConfig(config.toAbsolutePath(), xdsAddress, xdsPort, dnsRefresh));
+      cp = ControlPlane.start(new ControlPlaneConfig(config.toAbsolutePath(), xdsAddress, xdsPort, dnsRefresh,
+          gatewayClass));
     } catch (Exception e) {
       System.err.println("pylon control-plane: cannot start: " + e.getMessage());
       return 1;

@@ -17,8 +17,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Control plane and gateway in one process (the embedded default). The control plane reads Kubernetes-style "
-          + "YAML (Gateway, VirtualService, DestinationRule, ServiceEntry, Service, EndpointSlice/Endpoints) from "
-          + "DIR, watches it, and serves the gateway over ADS on loopback gRPC."
+          + "YAML (Gateway, VirtualService, DestinationRule, ServiceEntry, Service, EndpointSlice/Endpoints, and the "
+          + "Gateway API's Gateway, HTTPRoute, ReferenceGrant) from DIR, watches it, and serves the gateway over ADS on "
+          + "loopback gRPC. A Gateway API Gateway applies to a gateway labelled "
+          + "gateway.networking.k8s.io/gateway-name=<its name> in its namespace."
     })
 final class RunCommand implements Callable<Integer> {
 
@@ -34,6 +36,10 @@ final class RunCommand implements Callable<Integer> {
       description = "How often ServiceEntry DNS hosts are re-resolved (default: ${DEFAULT-VALUE}).")
   Duration dnsRefresh;
 
+  @Option(names = "--gateway-class", defaultValue = ControlPlaneConfig.DEFAULT_GATEWAY_CLASS_NAME, paramLabel = "NAME",
+      description = "Gateway API class served: Gateways with this gatewayClassName apply (default: ${DEFAULT-VALUE}).")
+  String gatewayClass;
+
   @Mixin GatewayOptions gateway;
 
   @Override
@@ -46,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       pylon = Blocking.await(
           EmbeddedPylon.start(
-              new ControlPlaneConfig(config.toAbsolutePath(), "127.0.0.1", xdsPort, dnsRefresh),
+              new ControlPlaneConfig(config.toAbsolutePath(), "127.0.0.1", xdsPort, dnsRefresh, gatewayClass),
               gateway.config(null, null)),
           Duration.ofSeconds(30));
     } catch (Exception e) {

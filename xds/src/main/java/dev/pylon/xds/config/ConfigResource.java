@@ -3,7 +3,7 @@ package dev.pylon.xds.config;
 /** A validated resource of one of the kinds Pylon reads. */
 public sealed interface ConfigResource
     permits IstioGateway, VirtualService, DestinationRule, ServiceEntry, KubeService, KubeEndpointSlice,
-    KubeEndpoints, KubePod {
+    KubeEndpoints, KubePod, KubeNamespace, KubeGateway, HttpRoute, ReferenceGrant, GatewayClass {
 
   ResourceMeta meta();
 

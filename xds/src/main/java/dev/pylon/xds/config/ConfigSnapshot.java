@@ -76,6 +76,27 @@ public final class ConfigSnapshot {
     return ofType(KubePod.class);
   }
 
+  public List<KubeNamespace> namespaces() {
+    return ofType(KubeNamespace.class);
+  }
+
+  /** Gateway API {@code Gateway}s. */
+  public List<KubeGateway> kubeGateways() {
+    return ofType(KubeGateway.class);
+  }
+
+  public List<HttpRoute> httpRoutes() {
+    return ofType(HttpRoute.class);
+  }
+
+  public List<ReferenceGrant> referenceGrants() {
+    return ofType(ReferenceGrant.class);
+  }
+
+  public List<GatewayClass> gatewayClasses() {
+    return ofType(GatewayClass.class);
+  }
+
   /** Rejections in {@link Rejection#ORDER}. */
   public List<Rejection> rejections() {
     return rejections;

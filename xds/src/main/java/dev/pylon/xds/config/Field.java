@@ -62,11 +62,16 @@ final class Field {
 
   /** Rejects keys this schema does not know, and keys Pylon knows but does not implement yet ({@link FieldSupport}). */
   Field checkKeys(String schema) {
+    return checkKeys(key -> FieldSupport.check(schema, key));
+  }
+
+  /** Like {@link #checkKeys(String)}, with the verdicts of another API's field list (the Gateway API's). */
+  Field checkKeys(java.util.function.Function<String, FieldSupport.Verdict> verdicts) {
     if (!present()) {
       return this;
     }
     for (String key : mapNode().values().keySet()) {
-      FieldSupport.Verdict verdict = FieldSupport.check(schema, key);
+      FieldSupport.Verdict verdict = verdicts.apply(key);
       if (verdict != FieldSupport.Verdict.SUPPORTED) {
         throw get(key).error(verdict == FieldSupport.Verdict.NOT_SUPPORTED_YET ? "not supported yet" : "unknown field");
       }

@@ -12,8 +12,9 @@ import java.util.Set;
 
 /**
  * {@code ResourceParser} turns one YAML document into a validated {@link ConfigResource}, a {@link Rejection} naming
- * the first bad field, or a skipped document of a kind Pylon does not read. Istio kinds are read strictly (unknown
- * fields rejected); Kubernetes core kinds are read leniently, since they carry many fields a gateway has no use for.
+ * the first bad field, or a skipped document of a kind Pylon does not read. Istio kinds and the Gateway API kinds
+ * ({@link GatewayApiParser}) are read strictly (unknown fields rejected); Kubernetes core kinds are read leniently,
+ * since they carry many fields a gateway has no use for.
  */
 final class ResourceParser {
 
@@ -25,12 +26,13 @@ final class ResourceParser {
   static final String ENDPOINTS = "Endpoints";
   static final String ENDPOINT_SLICE = "EndpointSlice";
   static final String POD = "Pod";
+  static final String NAMESPACE = "Namespace";
   private static final String LIST = "List";
 
   private static final Set<String> ISTIO_API_VERSIONS =
       Set.of("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3");
   private static final Set<String> ISTIO_KINDS = Set.of(GATEWAY, VIRTUAL_SERVICE, DESTINATION_RULE, SERVICE_ENTRY);
-  private static final Set<String> CORE_KINDS = Set.of(SERVICE, ENDPOINTS, POD, LIST);
+  private static final Set<String> CORE_KINDS = Set.of(SERVICE, ENDPOINTS, POD, NAMESPACE, LIST);
   private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
   private static final String DEFAULT_NAMESPACE = "default";
   private static final String UNKNOWN = "?";
@@ -74,8 +76,9 @@ final class ResourceParser {
     String name = metadata.isMap() ? lenientString(metadata.get("name")) : null;
     String shownKind = kind == null || kind.isEmpty() ? UNKNOWN : kind;
     String shownName = name == null || name.isEmpty() ? UNKNOWN : name;
+    String gatewayApiType = GatewayApiParser.typeOf(apiVersion, kind);
     ResourceKey key = shownKind.equals(UNKNOWN) || shownName.equals(UNKNOWN)
-        ? null : new ResourceKey(kind, namespace, name);
+        ? null : new ResourceKey(gatewayApiType != null ? gatewayApiType : kind, namespace, name);
     try {
       doc.get("kind").requiredString();
       doc.get("apiVersion").requiredString();
@@ -90,12 +93,17 @@ final class ResourceParser {
         }
         return;
       }
-      boolean istio = ISTIO_KINDS.contains(type);
-      if (istio) {
+      boolean gatewayApi = GatewayApiParser.TYPES.contains(type);
+      if (ISTIO_KINDS.contains(type) || gatewayApi) {
         doc.checkKeys(FieldSupport.RESOURCE);
       }
       metadata.required().get("name").requiredString();
-      ResourceMeta meta = new ResourceMeta(type, namespace, name, metadata.get("labels").stringMap(), file, line);
+      ResourceMeta meta = new ResourceMeta(gatewayApi ? GatewayApiParser.displayKind(type) : type, namespace, name,
+          metadata.get("labels").stringMap(), file, line);
+      if (gatewayApi) {
+        outcomes.add(new Parsed(GatewayApiParser.parse(type, doc, meta)));
+        return;
+      }
       outcomes.add(new Parsed(switch (type) {
         case GATEWAY -> gateway(doc, meta);
         case VIRTUAL_SERVICE -> virtualService(doc, meta);
@@ -105,6 +113,7 @@ final class ResourceParser {
         case ENDPOINT_SLICE -> endpointSlice(doc, meta);
         case ENDPOINTS -> endpoints(doc, meta);
         case POD -> pod(doc, meta);
+        case NAMESPACE -> new KubeNamespace(meta);
         default -> throw new IllegalStateException(type);
       }));
     } catch (FieldError e) {
@@ -122,6 +131,10 @@ final class ResourceParser {
   }
 
   private static String typeOf(String apiVersion, String kind) {
+    String gatewayApi = GatewayApiParser.typeOf(apiVersion, kind);
+    if (gatewayApi != null) {
+      return gatewayApi;
+    }
     if (ISTIO_API_VERSIONS.contains(apiVersion) && ISTIO_KINDS.contains(kind)) {
       return kind;
     }

@@ -242,7 +242,7 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private void publish(GatewayIdentity identity) {
-    XdsResources resources = Translator.translate(current, registry, identity);
+    XdsResources resources = Translator.translate(current, registry, identity, config.gatewayClassName());
     warnings.put(identity, resources.warnings());
     String version = resources.version();
     if (version.equals(versions.get(identity))) {

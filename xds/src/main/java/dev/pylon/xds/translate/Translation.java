@@ -78,14 +78,16 @@ final class Translation {
   private final ConfigSnapshot config;
   private final ServiceRegistry registry;
   private final GatewayIdentity identity;
+  private final String gatewayClassName;
   private final SubsetLookup subsetLookup;
   private final Map<String, ClusterSource> clusters = new TreeMap<>();
   private final Set<String> warnings = new LinkedHashSet<>();
 
-  Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity) {
+  Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity, String gatewayClassName) {
     this.config = config;
     this.registry = registry;
     this.identity = identity;
+    this.gatewayClassName = gatewayClassName;
     this.subsetLookup = new SubsetLookup(config);
   }
 
@@ -100,13 +102,20 @@ final class Translation {
         }
       }
     }
+    // Gateway API Gateways add their listener ports and virtual hosts
+    Map<Integer, List<VirtualHost>> gatewayApiHosts =
+        new GatewayApiTranslation(config, registry, identity, gatewayClassName, warnings).virtualHosts();
+    gatewayApiHosts.keySet().forEach(port -> servers.computeIfAbsent(new ListenerKey(port, ""), k -> new ArrayList<>()));
     List<Listener> listeners = new ArrayList<>();
     List<RouteConfiguration> routes = new ArrayList<>();
     for (Map.Entry<ListenerKey, List<BoundServer>> entry : servers.entrySet()) {
       ListenerKey key = entry.getKey();
       String routeName = "http." + key.port() + (key.bind().isEmpty() ? "" : "." + key.bind());
+      RouteConfiguration routeConfiguration = GatewayApiTranslation.merge(
+          routeConfiguration(routeName, key.port(), entry.getValue()),
+          key.bind().isEmpty() ? gatewayApiHosts.get(key.port()) : null);
       listeners.add(listener(key, routeName));
-      routes.add(routeConfiguration(routeName, key.port(), entry.getValue()));
+      routes.add(routeConfiguration);
     }
     List<Cluster> clusterList = new ArrayList<>();
     List<ClusterLoadAssignment> assignments = new ArrayList<>();
@@ -197,9 +206,10 @@ final class Translation {
 
   // ---- listeners ----
 
+  /** The listener of a port: RDS over ADS, the fault, CORS and router filters and websocket upgrades, as istiod's. */
   private static Listener listener(ListenerKey key, String routeName) {
     String bind = key.bind().isEmpty() ? "0.0.0.0" : key.bind();
-    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+    HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix("outbound_" + bind + "_" + key.port())
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
         .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeName))
@@ -214,13 +224,12 @@ final class Translation {
         .addHttpFilters(HttpFilter.newBuilder()
             .setName(ROUTER_FILTER)
             .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-        .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType(WEBSOCKET))
-        .build();
+        .addUpgradeConfigs(HttpConnectionManager.UpgradeConfig.newBuilder().setUpgradeType(WEBSOCKET));
     return Listener.newBuilder()
         .setName(bind + "_" + key.port())
         .setAddress(address(bind, key.port()))
         .addFilterChains(FilterChain.newBuilder()
-            .addFilters(Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Any.pack(hcm))))
+            .addFilters(Filter.newBuilder().setName(HCM_FILTER).setTypedConfig(Any.pack(hcm.build()))))
         .build();
   }
 
@@ -269,13 +278,18 @@ final class Translation {
       if (routes.isEmpty()) {
         return;
       }
-      VirtualHost.Builder virtualHost = VirtualHost.newBuilder().setName(host + ":" + port).addDomains(host);
-      if (!host.equals("*")) {
-        virtualHost.addDomains(host + ":*");
-      }
-      routeConfiguration.addVirtualHosts(virtualHost.addAllRoutes(routes));
+      routeConfiguration.addVirtualHosts(virtualHost(host, port, routes));
     });
     return routeConfiguration.build();
+  }
+
+  /** The virtual host of {@code host} on a listener port: domains {@code host} and {@code host:*} (any port). */
+  static VirtualHost virtualHost(String host, int port, List<Route> routes) {
+    VirtualHost.Builder virtualHost = VirtualHost.newBuilder().setName(host + ":" + port).addDomains(host);
+    if (!host.equals("*")) {
+      virtualHost.addDomains(host + ":*");
+    }
+    return virtualHost.addAllRoutes(routes).build();
   }
 
   /** Istio's catch-all: a route matching every path with no other condition. */
@@ -589,7 +603,7 @@ final class Translation {
     return routeMatch;
   }
 
-  private static HeaderMatcher header(String name, VirtualService.StringMatch value, boolean invert) {
+  static HeaderMatcher header(String name, VirtualService.StringMatch value, boolean invert) {
     HeaderMatcher.Builder header = HeaderMatcher.newBuilder().setName(name);
     if (value.kind() == VirtualService.StringMatch.Kind.PRESENT) {
       header.setPresentMatch(true);
@@ -612,7 +626,7 @@ final class Translation {
   }
 
   @SuppressWarnings("deprecation") // google_re2 is what istiod sends; the gateway reads it as RE2
-  private static RegexMatcher regex(String regex) {
+  static RegexMatcher regex(String regex) {
     return RegexMatcher.newBuilder()
         .setGoogleRe2(RegexMatcher.GoogleRE2.getDefaultInstance())
         .setRegex(regex)

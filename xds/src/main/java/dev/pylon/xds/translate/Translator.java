@@ -6,14 +6,16 @@ import dev.pylon.xds.registry.ServiceRegistry;
 
 /**
  * {@code Translator} turns the config of files mode into the Envoy v3 resources of one gateway identity, with Istio's
- * semantics for Gateways, VirtualServices, DestinationRules and ServiceEntries. It is a pure function: the same config,
- * DNS results and identity give byte-identical resources and the same version.
+ * semantics for Gateways, VirtualServices, DestinationRules and ServiceEntries, and istiod's for the Gateway API
+ * (Gateways of the served class, HTTPRoutes, ReferenceGrants: {@code GatewayApiTranslation}). It is a pure function: the
+ * same config, DNS results, identity and class give byte-identical resources and the same version.
  *
  * <p>What it emits, and nothing else (the gateway NACKs fields it does not implement):
  * <ul>
  *   <li>one {@code Listener} {@code 0.0.0.0_<port>} (or {@code <bind>_<port>}) per server port of the Gateways that
- *       select the identity, with one {@code http_connection_manager} using RDS over ADS, the fault, CORS and router
- *       filters and the websocket upgrade, as istiod's gateway listeners have;</li>
+ *       select the identity (and listener port of the Gateway API Gateways that apply to it), with one
+ *       {@code http_connection_manager} using RDS over ADS, the fault, CORS and router filters and the websocket
+ *       upgrade, as istiod's gateway listeners have;</li>
  *   <li>one {@code RouteConfiguration} {@code http.<port>} (or {@code http.<port>.<bind>}) per listener, one virtual host
  *       per host bound on that port, its routes carrying what the VirtualService rules say (delegates expanded):
  *       matches, forwarding with rewrites, mirrors, hash policies and Istio's retry policy, or a redirect or direct
@@ -21,11 +23,22 @@ import dev.pylon.xds.registry.ServiceRegistry;
  *   <li>one EDS {@code Cluster} {@code outbound|<port>|<subset>|<host>} per port and DestinationRule subset of every
  *       registry host exported to the identity's namespace, with the rule's traffic policy for that port and subset
  *       ({@link Clusters}), plus one per destination routed or mirrored to that the registry does not know (no
- *       endpoints, with a warning), so no route names a missing cluster;</li>
+ *       endpoints, with a warning), so no route names a missing cluster (except the reserved
+ *       {@link #INVALID_BACKEND_CLUSTER} of invalid Gateway API backendRefs, which answers 500);</li>
  *   <li>one {@code ClusterLoadAssignment} per cluster.</li>
  * </ul>
  */
 public final class Translator {
+
+  /**
+   * The cluster invalid Gateway API backendRefs route to. It is never defined, and routes naming it carry
+   * {@code cluster_not_found_response_code: INTERNAL_SERVER_ERROR}, so their share of requests answers 500; xDS
+   * consumers must not wait for it.
+   */
+  public static final String INVALID_BACKEND_CLUSTER = GatewayApiTranslation.INVALID_BACKEND_CLUSTER;
+
+  /** The Gateway API class Pylon serves unless configured otherwise. */
+  public static final String DEFAULT_GATEWAY_CLASS = "pylon";
 
   private Translator() {}
 
@@ -40,6 +53,15 @@ public final class Translator {
 
   /** Translates against a registry already built from {@code config} (to share it between identities). */
   public static XdsResources translate(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity gateway) {
-    return new Translation(config, registry, gateway).run();
+    return translate(config, registry, gateway, DEFAULT_GATEWAY_CLASS);
+  }
+
+  /**
+   * Translates against a registry already built from {@code config}; Gateway API Gateways apply when their
+   * {@code gatewayClassName} is {@code gatewayClassName}.
+   */
+  public static XdsResources translate(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity gateway,
+      String gatewayClassName) {
+    return new Translation(config, registry, gateway, gatewayClassName).run();
   }
 }

@@ -22,6 +22,7 @@ import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -65,8 +66,9 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
   }
 
   /**
-   * References that do not resolve: a listener naming a missing route configuration, a route (or its mirror) naming a
-   * missing cluster, a cluster without its load assignment. Empty for every translator output; checked before publishing.
+   * References that do not resolve: a listener naming a missing route configuration, a route or mirror policy naming
+   * a missing cluster (other than {@link Translator#INVALID_BACKEND_CLUSTER}, missing on purpose), a cluster without
+   * its load assignment. Empty for every translator output; checked before publishing.
    * (java-control-plane's own {@code ensureConsistent} only recognizes the legacy filter name
    * {@code envoy.http_connection_manager}, so it cannot check these listeners.)
    */
@@ -105,7 +107,7 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
           route.getRoute().getRequestMirrorPoliciesList().stream().map(RouteAction.RequestMirrorPolicy::getCluster)
               .forEach(targets::add);
           for (String target : targets) {
-            if (!clusterNames.contains(target)) {
+            if (!clusterNames.contains(target) && !target.equals(Translator.INVALID_BACKEND_CLUSTER)) {
               problems.add("route configuration " + routeConfiguration.getName() + " names missing cluster " + target);
             }
           }

@@ -129,9 +129,9 @@ class ConfigLoaderTest {
         spec: {replicas: 1}
         ---
         apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: infra}
-        spec: {gatewayClassName: istio}
+        kind: GRPCRoute
+        metadata: {name: grpc, namespace: infra}
+        spec: {parentRefs: [{name: gw}]}
         """);
 
     ConfigSnapshot config = ConfigLoader.load(dir);
@@ -140,7 +140,7 @@ class ConfigLoaderTest {
     assertThat(config.resources()).isEmpty();
     assertThat(config.skipped()).extracting(SkippedDocument::message).containsExactly(
         "skipped apps/v1 Deployment default/reviews-v1 (app.yaml:1): kind not read by Pylon",
-        "skipped gateway.networking.k8s.io/v1 Gateway infra/gw (app.yaml:6): kind not read by Pylon");
+        "skipped gateway.networking.k8s.io/v1 GRPCRoute infra/grpc (app.yaml:6): kind not read by Pylon");
   }
 
   @Test
