@@ -27,8 +27,8 @@ public final class Cors {
    *       allowed origin it is answered with {@code access-control-allow-origin} (the origin echoed), {@code
    *       access-control-allow-credentials: true} when credentials are allowed, {@code access-control-allow-methods}
    *       (the configured list joined with {@code ,}; {@code *} echoes the requested method), {@code
-   *       access-control-allow-headers} (likewise; {@code *} echoes {@code access-control-request-headers}) and
-   *       {@code access-control-max-age} in seconds — each only when configured. From another origin it is forwarded
+   *       access-control-allow-headers} (likewise; {@code *} echoes {@code access-control-request-headers}), {@code
+   *       access-control-expose-headers} and {@code access-control-max-age} in seconds — each only when configured. From another origin it is forwarded
    *       or, with {@code forwardNotMatchingPreflights} off, answered with the same headers minus the origin.
    *   <li>Any other request: from an allowed origin the response gets the echoed origin, the credentials flag and
    *       {@code access-control-expose-headers}; otherwise nothing.
@@ -74,6 +74,10 @@ public final class Cors {
     }
     putList(h, ALLOW_METHODS, policy.allowMethods(), requestMethod);
     putList(h, ALLOW_HEADERS, policy.allowHeaders(), request.header("access-control-request-headers"));
+    // Envoy's preflight answer carries the expose list too (cors_filter.cc), and Gateway API conformance expects it
+    if (!policy.exposeHeaders().isEmpty()) {
+      h.put(EXPOSE_HEADERS, String.join(",", policy.exposeHeaders()));
+    }
     if (policy.maxAge() != null) {
       h.put(MAX_AGE, Long.toString(policy.maxAge().toSeconds()));
     }

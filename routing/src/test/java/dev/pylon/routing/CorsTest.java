@@ -43,6 +43,7 @@ class CorsTest {
         "access-control-allow-credentials", "true",
         "access-control-allow-methods", "GET,POST",
         "access-control-allow-headers", "content-type,x-api-key",
+        "access-control-expose-headers", "x-trace,x-count",
         "access-control-max-age", "86400")));
   }
 

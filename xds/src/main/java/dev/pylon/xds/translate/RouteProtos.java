@@ -87,13 +87,14 @@ final class RouteProtos {
   }
 
   /**
-   * A per-route CORS policy (the HCM needs the CORS filter). Lists are joined with {@code ,} as istiod does; unmatched
-   * preflights are forwarded (Istio's default); {@code allowCredentials} null leaves the field unset.
+   * A Gateway API per-route CORS policy (the HCM needs the CORS filter). Lists are joined with {@code ,} as istiod
+   * does; a preflight from an origin that is not allowed is answered by the gateway, not forwarded (the Gateway API
+   * conformance suite requires that the backend never sees it); {@code allowCredentials} null leaves the field unset.
    */
   static CorsPolicy.Builder corsPolicy(List<String> allowMethods, List<String> allowHeaders,
       List<String> exposeHeaders, Long maxAgeSeconds, Boolean allowCredentials) {
     CorsPolicy.Builder cors = CorsPolicy.newBuilder()
-        .setForwardNotMatchingPreflights(BoolValue.of(true));
+        .setForwardNotMatchingPreflights(BoolValue.of(false));
     if (!allowMethods.isEmpty()) {
       cors.setAllowMethods(String.join(",", allowMethods));
     }

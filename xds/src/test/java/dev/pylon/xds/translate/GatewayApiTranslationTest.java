@@ -656,7 +656,7 @@ class GatewayApiTranslationTest {
     assertThat(cors.getExposeHeaders()).isEqualTo("x-header-3");
     assertThat(cors.getMaxAge()).isEqualTo("3600");
     assertThat(cors.getAllowCredentials()).isEqualTo(BoolValue.of(true));
-    assertThat(cors.getForwardNotMatchingPreflights()).isEqualTo(BoolValue.of(true));
+    assertThat(cors.getForwardNotMatchingPreflights()).isEqualTo(BoolValue.of(false));
 
     HttpConnectionManager hcm = translate().listeners().get(0).getFilterChains(0).getFilters(0).getTypedConfig()
         .unpack(HttpConnectionManager.class);
