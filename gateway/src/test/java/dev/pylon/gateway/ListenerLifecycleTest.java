@@ -79,7 +79,9 @@ class ListenerLifecycleTest {
 
     gateway.apply(withListeners("b").build()).await();
     assertThat(gateway.listenerPort("a")).isEqualTo(-1);
-    assertThatThrownBy(() -> new Socket("127.0.0.1", a).close()).isInstanceOf(ConnectException.class);
+    // the removed listener drains in the background; its socket stops accepting as the drain begins
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThatThrownBy(() -> new Socket("127.0.0.1", a).close()).isInstanceOf(ConnectException.class));
     assertThat(http.get(b, "h", "/").status()).isEqualTo(200);
   }
 

@@ -87,7 +87,8 @@ final class Clusters {
         .setType(Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS).setServiceName(name))
         .setConnectTimeout(CONNECT_TIMEOUT)
-        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
+        // istiod's default when a DestinationRule sets no load balancer has been LEAST_REQUEST since Istio 1.14
+        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST);
     connectionPool(cluster, policy.connectionPool(), port);
     if (policy.outlierDetection() != null) {
       outlierDetection(cluster, policy.outlierDetection());

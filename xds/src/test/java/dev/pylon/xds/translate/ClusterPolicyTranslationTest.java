@@ -144,7 +144,7 @@ class ClusterPolicyTranslationTest {
     assertThat(cluster.getCircuitBreakers())
         .isEqualTo(CircuitBreakers.newBuilder().addThresholds(unlimited()).build());
     assertThat(cluster.getConnectTimeout()).isEqualTo(seconds(10));
-    assertThat(cluster.getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+    assertThat(cluster.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
     assertThat(cluster.hasOutlierDetection()).isFalse();
     assertThat(cluster.hasCommonLbConfig()).isFalse();
     assertThat(cluster.getTypedExtensionProtocolOptionsMap()).isEmpty();
@@ -240,7 +240,7 @@ class ClusterPolicyTranslationTest {
     RouteAction action = route(resources).getRoute();
 
     assertThat(cluster(resources, 9080, "sticky").getLbPolicy()).isEqualTo(Cluster.LbPolicy.RING_HASH);
-    assertThat(cluster(resources, 9080, "plain").getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+    assertThat(cluster(resources, 9080, "plain").getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
     assertThat(action.getHashPolicyList()).containsExactly(RouteAction.HashPolicy.newBuilder()
         .setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName("x-user")).build());
     // a weighted route keeps the previous_hosts predicate (istiod only drops it for a single hashed destination)
@@ -410,9 +410,9 @@ class ClusterPolicyTranslationTest {
     assertThat(cluster(resources, 9080, "v1").getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
     assertThat(cluster(resources, 9080, "v1").getCircuitBreakers().getThresholds(0).getMaxConnections().getValue())
         .isEqualTo(10);
-    // v2 on 9080: its port-level entry replaces everything
+    // v2 on 9080: its port-level entry replaces everything (the load balancer falls back to istiod's LEAST_REQUEST)
     Cluster v2 = cluster(resources, 9080, "v2");
-    assertThat(v2.getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+    assertThat(v2.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
     assertThat(v2.getCircuitBreakers().getThresholds(0)).isEqualTo(unlimited());
     assertThat(v2.getOutlierDetection().getConsecutive5Xx().getValue()).isEqualTo(2);
     // v2 on 9090: no port-level entry there, the subset policy has nothing else, so the rule's policy applies

@@ -234,7 +234,7 @@ class RouteTranslationTest {
     assertThat(cluster.getEdsClusterConfig().getEdsConfig().hasAds()).isTrue();
     assertThat(cluster.getEdsClusterConfig().getServiceName()).isEqualTo(V1);
     assertThat(cluster.getConnectTimeout().getSeconds()).isEqualTo(10);
-    assertThat(cluster.getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+    assertThat(cluster.getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
   }
 
   @Test
