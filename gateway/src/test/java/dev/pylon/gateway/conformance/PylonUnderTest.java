@@ -51,10 +51,14 @@ final class PylonUnderTest implements AutoCloseable {
 
   /** The gateway of Gateway {@code namespace/name}, started and synchronized with the control plane. */
   GatewayHandle gateway(String namespace, String name) throws NotSynced {
-    GatewayHandle handle = gateways.get(namespace + "/" + name);
+    return gateway(namespace + "/" + name, new NodeIdentity("conformance~" + namespace + "~" + name,
+        "pylon-conformance", namespace, name + "-pylon", Map.of(KubeGateway.NAME_LABEL, name)));
+  }
+
+  /** A gateway workload with this identity (e.g. Istio's ingress gateway labels), started and synchronized. */
+  GatewayHandle gateway(String key, NodeIdentity node) throws NotSynced {
+    GatewayHandle handle = gateways.get(key);
     if (handle == null) {
-      NodeIdentity node = new NodeIdentity("conformance~" + namespace + "~" + name, "pylon-conformance", namespace,
-          name + "-pylon", Map.of(KubeGateway.NAME_LABEL, name));
       Gateway gateway = Gateway.start(GatewayConfig.builder(node)
               .ephemeralPorts()
               .bindAddress("127.0.0.1")
@@ -66,7 +70,7 @@ final class PylonUnderTest implements AutoCloseable {
               .build())
           .await();
       handle = new GatewayHandle(node, gateway);
-      gateways.put(namespace + "/" + name, handle);
+      gateways.put(key, handle);
       handle.awaitSynced(null);
     }
     return handle;
