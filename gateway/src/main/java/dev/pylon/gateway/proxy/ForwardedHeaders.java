@@ -22,33 +22,43 @@ final class ForwardedHeaders {
       HttpServerRequest request, HttpConnectionManagerConfig http, MultiMap out, String requestId) {
     MultiMap in = request.headers();
     String connection = in.get("connection");
+    boolean edge = http.useRemoteAddress();
     String xff = null;
     for (Map.Entry<String, String> h : in) {
       String name = h.getKey();
-      if (name.isEmpty() || name.charAt(0) == ':' || HopByHop.isHopByHop(name)
-          || name.equalsIgnoreCase("host") || HopByHop.listedIn(connection, name)) {
-        continue;
-      }
-      if (name.equalsIgnoreCase("expect") && h.getValue().equalsIgnoreCase("100-continue")) {
-        continue; // the listener already answered 100 Continue, as Envoy does by default
-      }
-      if (name.equalsIgnoreCase("te")) {
-        // Only "te: trailers" may pass (gRPC needs it); anything else is hop-by-hop.
-        if (h.getValue().trim().equalsIgnoreCase("trailers")) {
-          out.add("te", "trailers");
-        }
-        continue;
-      }
-      if (http.useRemoteAddress()) {
-        if (HopByHop.isEnvoyInternal(name)
-            || name.equalsIgnoreCase("x-forwarded-proto")
-            || name.equalsIgnoreCase("x-request-id")) {
-          continue; // external request: Envoy sanitizes these and sets its own
-        }
-        if (name.equalsIgnoreCase("x-forwarded-for")) {
-          xff = xff == null ? h.getValue() : xff + "," + h.getValue();
+      switch (requestHeader(name)) {
+        case DROP -> {
           continue;
         }
+        case TE -> {
+          // Only "te: trailers" may pass (gRPC needs it); anything else is hop-by-hop.
+          if (h.getValue().trim().equalsIgnoreCase("trailers")) {
+            out.add("te", "trailers");
+          }
+          continue;
+        }
+        case EXPECT -> {
+          if (h.getValue().equalsIgnoreCase("100-continue")) {
+            continue; // the listener already answered 100 Continue, as Envoy does by default
+          }
+        }
+        case EDGE_SET -> {
+          if (edge) {
+            continue; // external request: Envoy sanitizes these (x-envoy-*, x-forwarded-proto, x-request-id)
+          }
+        }
+        case FORWARDED_FOR -> {
+          if (edge) {
+            xff = xff == null ? h.getValue() : xff + "," + h.getValue();
+            continue;
+          }
+        }
+        default -> {
+          // an ordinary header
+        }
+      }
+      if (connection != null && HopByHop.listedIn(connection, name)) {
+        continue;
       }
       out.add(name, h.getValue());
     }
@@ -66,6 +76,44 @@ final class ForwardedHeaders {
     if (requestId != null) {
       out.set("x-request-id", requestId);
     }
+  }
+
+  private static final int PASS = 0;
+  private static final int DROP = 1;
+  private static final int TE = 2;
+  private static final int EXPECT = 3;
+  private static final int EDGE_SET = 4;
+  private static final int FORWARDED_FOR = 5;
+
+  /**
+   * What a request header is to the proxy, decided by its length first so that an ordinary header costs one switch
+   * and at most one comparison (this runs for every header of every request).
+   */
+  private static int requestHeader(String n) {
+    int length = n.length();
+    if (length == 0 || n.charAt(0) == ':') {
+      return DROP;
+    }
+    return switch (length) {
+      case 2 -> is(n, "te") ? TE : PASS;
+      case 4 -> is(n, "host") ? DROP : PASS; // the authority is set on the upstream request
+      case 6 -> is(n, "expect") ? EXPECT : PASS;
+      case 7 -> is(n, "upgrade") ? DROP : PASS;
+      case 10 -> is(n, "connection") || is(n, "keep-alive") ? DROP : PASS;
+      case 12 -> is(n, "x-request-id") ? EDGE_SET : envoy(n);
+      case 15 -> is(n, "x-forwarded-for") ? FORWARDED_FOR : envoy(n);
+      case 16 -> is(n, "proxy-connection") ? DROP : envoy(n);
+      case 17 -> is(n, "transfer-encoding") ? DROP : is(n, "x-forwarded-proto") ? EDGE_SET : envoy(n);
+      default -> length > 8 ? envoy(n) : PASS;
+    };
+  }
+
+  private static int envoy(String n) {
+    return HopByHop.isEnvoyInternal(n) ? EDGE_SET : PASS;
+  }
+
+  private static boolean is(String name, String lowerCase) {
+    return name.equals(lowerCase) || name.equalsIgnoreCase(lowerCase);
   }
 
   /**
@@ -87,8 +135,10 @@ final class ForwardedHeaders {
     String connection = in.get("connection");
     for (Map.Entry<String, String> h : in) {
       String name = h.getKey();
-      if (name.isEmpty() || name.charAt(0) == ':' || HopByHop.isHopByHop(name)
-          || HopByHop.listedIn(connection, name) || name.equalsIgnoreCase("server")) {
+      int length = name.length();
+      if (length == 0 || name.charAt(0) == ':' || HopByHop.isHopByHop(name)
+          || (length == 6 && is(name, "server"))
+          || (connection != null && HopByHop.listedIn(connection, name))) {
         continue;
       }
       out.add(name, h.getValue());

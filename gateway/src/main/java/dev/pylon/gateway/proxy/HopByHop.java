@@ -47,6 +47,10 @@ final class HopByHop {
 
   /** Whether {@code name} starts with {@code x-envoy-} (any case). */
   static boolean isEnvoyInternal(String name) {
-    return name.length() > 8 && name.regionMatches(true, 0, "x-envoy-", 0, 8);
+    if (name.length() <= 8) {
+      return false;
+    }
+    char c = name.charAt(0);
+    return (c == 'x' || c == 'X') && name.regionMatches(true, 0, "x-envoy-", 0, 8);
   }
 }
