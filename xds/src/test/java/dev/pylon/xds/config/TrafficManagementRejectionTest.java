@@ -23,16 +23,7 @@ class TrafficManagementRejectionTest {
 
   @BeforeEach
   void baseConfig() {
-    files = new ConfigDir(dir).write("base.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: istio-system}
-        spec:
-          selector: {istio: ingress}
-          servers:
-          - port: {number: 8080, name: http, protocol: HTTP}
-            hosts: ["*"]
-        ---
+    files = new ConfigDir(dir).write("base.yaml", ConfigDir.INGRESS_GATEWAY + """
         apiVersion: v1
         kind: Service
         metadata: {name: reviews}

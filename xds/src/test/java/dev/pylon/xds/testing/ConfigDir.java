@@ -9,6 +9,22 @@ import java.nio.file.StandardCopyOption;
 /** Writes config files into a test directory; paths are relative to it. */
 public final class ConfigDir {
 
+  /**
+   * The Gateway most tests bind to: {@code istio-system/gw}, selecting {@code istio: ingress}, one HTTP server on
+   * 8080 for every host; a YAML document followed by its separator, to start a multi-document text.
+   */
+  public static final String INGRESS_GATEWAY = """
+      apiVersion: networking.istio.io/v1
+      kind: Gateway
+      metadata: {name: gw, namespace: istio-system}
+      spec:
+        selector: {istio: ingress}
+        servers:
+        - port: {number: 8080, name: http, protocol: HTTP}
+          hosts: ["*"]
+      ---
+      """;
+
   private final Path root;
 
   public ConfigDir(Path root) {

@@ -44,16 +44,7 @@ class ClusterPolicyTranslationTest {
 
   @BeforeEach
   void registry() {
-    files = new ConfigDir(dir).write("registry.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: istio-system}
-        spec:
-          selector: {istio: ingress}
-          servers:
-          - port: {number: 8080, name: http, protocol: HTTP}
-            hosts: ["*"]
-        ---
+    files = new ConfigDir(dir).write("registry.yaml", ConfigDir.INGRESS_GATEWAY + """
         apiVersion: v1
         kind: Service
         metadata: {name: reviews, namespace: shop}
@@ -453,16 +444,7 @@ class ClusterPolicyTranslationTest {
 
   @Test
   void http2Upstream_byKubernetesPortNameOrAppProtocol() throws IOException {
-    files.write("registry.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: istio-system}
-        spec:
-          selector: {istio: ingress}
-          servers:
-          - port: {number: 8080, name: http, protocol: HTTP}
-            hosts: ["*"]
-        ---
+    files.write("registry.yaml", ConfigDir.INGRESS_GATEWAY + """
         apiVersion: v1
         kind: Service
         metadata: {name: reviews, namespace: shop}
@@ -496,16 +478,7 @@ class ClusterPolicyTranslationTest {
 
   @Test
   void http2Upstream_byServiceEntryProtocol_andUseClientProtocolOverridesIt() throws IOException {
-    files.write("registry.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: istio-system}
-        spec:
-          selector: {istio: ingress}
-          servers:
-          - port: {number: 8080, name: http, protocol: HTTP}
-            hosts: ["*"]
-        ---
+    files.write("registry.yaml", ConfigDir.INGRESS_GATEWAY + """
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
         metadata: {name: reviews, namespace: shop}

@@ -31,16 +31,7 @@ class DelegateTranslationTest {
 
   @BeforeEach
   void registry() {
-    files = new ConfigDir(dir).write("registry.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: istio-system}
-        spec:
-          selector: {istio: ingress}
-          servers:
-          - port: {number: 8080, name: http, protocol: HTTP}
-            hosts: ["*"]
-        ---
+    files = new ConfigDir(dir).write("registry.yaml", ConfigDir.INGRESS_GATEWAY + """
         apiVersion: v1
         kind: Service
         metadata: {name: reviews, namespace: shop}

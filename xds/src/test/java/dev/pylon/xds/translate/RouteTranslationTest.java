@@ -41,16 +41,7 @@ class RouteTranslationTest {
 
   @BeforeEach
   void registry() {
-    new ConfigDir(dir).write("registry.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {name: gw, namespace: istio-system}
-        spec:
-          selector: {istio: ingress}
-          servers:
-          - port: {number: 8080, name: http, protocol: HTTP}
-            hosts: ["*"]
-        ---
+    new ConfigDir(dir).write("registry.yaml", ConfigDir.INGRESS_GATEWAY + """
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
         metadata: {name: reviews, namespace: shop}
