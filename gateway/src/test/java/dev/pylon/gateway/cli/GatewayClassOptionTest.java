@@ -16,15 +16,15 @@ class GatewayClassOptionTest {
 
   @Test
   void runAndControlPlane_defaultToPylon() {
-    assertThat(((RunCommand) command("run", "--config", "dir")).gatewayClass).isEqualTo("pylon");
-    assertThat(((ControlPlaneCommand) command("control-plane", "--config", "dir")).gatewayClass).isEqualTo("pylon");
+    assertThat(((RunCommand) command("run", "--config", "dir")).controlPlane.gatewayClass).isEqualTo("pylon");
+    assertThat(((ControlPlaneCommand) command("control-plane", "--config", "dir")).controlPlane.gatewayClass).isEqualTo("pylon");
   }
 
   @Test
   void runAndControlPlane_takeTheClass() {
-    assertThat(((RunCommand) command("run", "--config", "dir", "--gateway-class", "acme")).gatewayClass)
+    assertThat(((RunCommand) command("run", "--config", "dir", "--gateway-class", "acme")).controlPlane.gatewayClass)
         .isEqualTo("acme");
     assertThat(((ControlPlaneCommand) command("control-plane", "--config", "dir", "--gateway-class", "acme"))
-        .gatewayClass).isEqualTo("acme");
+        .controlPlane.gatewayClass).isEqualTo("acme");
   }
 }
