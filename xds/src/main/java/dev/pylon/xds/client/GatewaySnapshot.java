@@ -18,6 +18,9 @@ public final class GatewaySnapshot {
   /** Before the first configuration: no listeners. */
   public static final GatewaySnapshot EMPTY = new GatewaySnapshot("", Map.of(), Map.of(), Map.of());
 
+  private final Map<String, SecretConfig> secrets;
+  private final Map<String, UpstreamTlsConfig> upstreamTls;
+
   private final String version;
   private final Map<String, ListenerConfig> listeners;
   private final Map<String, RouteTable> routeTables;
@@ -33,13 +36,32 @@ public final class GatewaySnapshot {
       Map<String, ListenerConfig> listeners,
       Map<String, RouteTable> routeTables,
       Map<String, Cluster> clusters) {
+    this(version, listeners, routeTables, clusters, Map.of(), Map.of());
+  }
+
+  /**
+   * @param secrets SDS secrets by name (certificates and CA bundles the listeners and clusters reference)
+   * @param upstreamTls TLS origination settings by cluster name (clusters not listed are plaintext)
+   */
+  public GatewaySnapshot(
+      String version,
+      Map<String, ListenerConfig> listeners,
+      Map<String, RouteTable> routeTables,
+      Map<String, Cluster> clusters,
+      Map<String, SecretConfig> secrets,
+      Map<String, UpstreamTlsConfig> upstreamTls) {
+    this.secrets = Map.copyOf(secrets);
+    this.upstreamTls = Map.copyOf(upstreamTls);
     this.version = requireNonNull(version, "version");
     this.listeners = Map.copyOf(listeners);
     this.routeTables = Map.copyOf(routeTables);
     this.clusters = Map.copyOf(clusters);
     Map<String, RouteTable> byListener = new HashMap<>();
     for (ListenerConfig l : this.listeners.values()) {
-      byListener.put(l.name(), this.routeTables.getOrDefault(l.http().routeConfigName(), RouteTable.EMPTY));
+      HttpConnectionManagerConfig http = l.http();
+      if (http != null) {
+        byListener.put(l.name(), this.routeTables.getOrDefault(http.routeConfigName(), RouteTable.EMPTY));
+      }
     }
     this.routesByListener = Map.copyOf(byListener);
   }
@@ -66,6 +88,31 @@ public final class GatewaySnapshot {
   /** The route table of a listener; {@link RouteTable#EMPTY} when the listener or its routes are unknown. */
   public RouteTable routeTableForListener(String listenerName) {
     return routesByListener.getOrDefault(listenerName, RouteTable.EMPTY);
+  }
+
+  /** The route table of a filter chain's HTTP settings; {@link RouteTable#EMPTY} when unknown. */
+  public RouteTable routeTable(HttpConnectionManagerConfig http) {
+    return routeTables.getOrDefault(http.routeConfigName(), RouteTable.EMPTY);
+  }
+
+  /** SDS secrets by name. */
+  public Map<String, SecretConfig> secrets() {
+    return secrets;
+  }
+
+  /** A secret by name, or {@code null}. */
+  public SecretConfig secret(String name) {
+    return secrets.get(name);
+  }
+
+  /** TLS origination settings of a cluster, or {@code null} for plaintext. */
+  public UpstreamTlsConfig upstreamTls(String clusterName) {
+    return upstreamTls.get(clusterName);
+  }
+
+  /** TLS origination settings by cluster name. */
+  public Map<String, UpstreamTlsConfig> upstreamTls() {
+    return upstreamTls;
   }
 
   /** A cluster by name, or {@code null}. */

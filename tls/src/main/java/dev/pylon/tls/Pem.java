@@ -1,0 +1,66 @@
+package dev.pylon.tls;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+/** PEM text to JDK certificates and keys, with messages that say what was wrong. */
+public final class Pem {
+
+  private Pem() {}
+
+  /** All certificates of a PEM text, in order. */
+  public static List<X509Certificate> certificates(String pem) throws TlsConfigException {
+    if (pem == null || pem.isBlank()) {
+      throw new TlsConfigException("no certificate: the PEM text is empty");
+    }
+    try {
+      CertificateFactory factory = CertificateFactory.getInstance("X.509");
+      List<X509Certificate> out = new ArrayList<>();
+      for (Certificate c : factory.generateCertificates(
+          new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+        out.add((X509Certificate) c);
+      }
+      if (out.isEmpty()) {
+        throw new TlsConfigException("no certificate: no -----BEGIN CERTIFICATE----- block");
+      }
+      return out;
+    } catch (CertificateException e) {
+      throw new TlsConfigException("not a PEM certificate: " + e.getMessage(), e);
+    }
+  }
+
+  /** The private key of a PEM text: PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 (EC). */
+  public static PrivateKey privateKey(String pem) throws TlsConfigException {
+    if (pem == null || pem.isBlank()) {
+      throw new TlsConfigException("no private key: the PEM text is empty");
+    }
+    try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+      Object o;
+      while ((o = parser.readObject()) != null) {
+        if (o instanceof PEMKeyPair pair) {
+          return converter.getPrivateKey(pair.getPrivateKeyInfo());
+        }
+        if (o instanceof PrivateKeyInfo info) {
+          return converter.getPrivateKey(info);
+        }
+      }
+      throw new TlsConfigException("no private key: no unencrypted PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block");
+    } catch (IOException e) {
+      throw new TlsConfigException("not a PEM private key: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,2 +1,0 @@
-/** Placeholder package; populated by later issues. */
-package dev.pylon.tls;
