@@ -4,20 +4,27 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /** PEM text to JDK certificates and keys, with messages that say what was wrong. */
 public final class Pem {
+
+  private static final Provider BC = new BouncyCastleProvider();
 
   private Pem() {}
 
@@ -48,18 +55,24 @@ public final class Pem {
       throw new TlsConfigException("no private key: the PEM text is empty");
     }
     try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+      // BouncyCastle reads every encoding (a SEC1 EC key carries its curve where the JDK does not look); the key is
+      // then re-read by the JDK from its PKCS#8 form, so TLS engines get a plain JDK key.
+      JcaPEMKeyConverter converter = new JcaPEMKeyConverter().setProvider(BC);
       Object o;
       while ((o = parser.readObject()) != null) {
+        PrivateKey key = null;
         if (o instanceof PEMKeyPair pair) {
-          return converter.getPrivateKey(pair.getPrivateKeyInfo());
+          key = converter.getPrivateKey(pair.getPrivateKeyInfo());
+        } else if (o instanceof PrivateKeyInfo info) {
+          key = converter.getPrivateKey(info);
         }
-        if (o instanceof PrivateKeyInfo info) {
-          return converter.getPrivateKey(info);
+        if (key != null) {
+          String algorithm = key.getAlgorithm().equals("ECDSA") ? "EC" : key.getAlgorithm(); // BC's name for EC
+          return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
         }
       }
       throw new TlsConfigException("no private key: no unencrypted PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block");
-    } catch (IOException e) {
+    } catch (IOException | GeneralSecurityException e) {
       throw new TlsConfigException("not a PEM private key: " + e.getMessage(), e);
     }
   }
