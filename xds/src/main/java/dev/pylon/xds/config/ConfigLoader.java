@@ -102,8 +102,11 @@ public final class ConfigLoader {
       previous.get(key).ifPresent(resource -> accepted.put(key, resource));
     }
 
+    CredentialFiles.Result files = CredentialFiles.check(accepted, dir, previous);
+    rejections.addAll(files.rejections());
+
     rejections.sort(Rejection.ORDER);
-    return new ConfigSnapshot(accepted, rejections, skipped);
+    return new ConfigSnapshot(accepted, rejections, skipped, files.files(), files.watched());
   }
 
   private static Rejection fileRejection(String file, int line, String field, String reason) {

@@ -1,16 +1,21 @@
 package dev.pylon.xds.config;
 
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * {@code ConfigSnapshot} is an immutable view of the config directory at one point: the resources in force (valid
  * documents, plus the previous good version of resources whose current document is rejected), the rejections and the
- * documents skipped because Pylon does not read their kind. Typed views are sorted by namespace, then name.
+ * documents skipped because Pylon does not read their kind. Typed views are sorted by namespace, then name. It also
+ * holds the certificate files the resources in force name ({@link #credentialFiles()}: validated PEM text, by path as
+ * written), read with the documents so that a file that goes bad leaves its last good content in force.
  */
 public final class ConfigSnapshot {
 
@@ -19,12 +24,21 @@ public final class ConfigSnapshot {
   private final SortedMap<ResourceKey, ConfigResource> resources;
   private final List<Rejection> rejections;
   private final List<SkippedDocument> skipped;
+  private final SortedMap<String, String> credentialFiles;
+  private final SortedSet<Path> watchedFiles;
 
   ConfigSnapshot(SortedMap<ResourceKey, ConfigResource> resources, List<Rejection> rejections,
       List<SkippedDocument> skipped) {
+    this(resources, rejections, skipped, new TreeMap<>(), new TreeSet<>());
+  }
+
+  ConfigSnapshot(SortedMap<ResourceKey, ConfigResource> resources, List<Rejection> rejections,
+      List<SkippedDocument> skipped, SortedMap<String, String> credentialFiles, SortedSet<Path> watchedFiles) {
     this.resources = Collections.unmodifiableSortedMap(new TreeMap<>(resources));
     this.rejections = List.copyOf(rejections);
     this.skipped = List.copyOf(skipped);
+    this.credentialFiles = Collections.unmodifiableSortedMap(new TreeMap<>(credentialFiles));
+    this.watchedFiles = Collections.unmodifiableSortedSet(new TreeSet<>(watchedFiles));
   }
 
   /** A snapshot of exactly these resources, for tests and for callers that build config in memory. */
@@ -95,6 +109,34 @@ public final class ConfigSnapshot {
 
   public List<GatewayClass> gatewayClasses() {
     return ofType(GatewayClass.class);
+  }
+
+  public List<KubeSecret> secrets() {
+    return ofType(KubeSecret.class);
+  }
+
+  /** The Secret {@code namespace/name}, if the config has it. */
+  public Optional<KubeSecret> secret(String namespace, String name) {
+    return get(new ResourceKey(ResourceParser.SECRET, namespace, name)).map(KubeSecret.class::cast);
+  }
+
+  /** The mesh config ConfigMap {@code istio-system/istio}, or {@link MeshConfig#DEFAULT} when there is none. */
+  public MeshConfig meshConfig() {
+    return get(new ResourceKey(ResourceParser.CONFIG_MAP, MeshConfig.NAMESPACE, MeshConfig.NAME))
+        .map(MeshConfig.class::cast).orElse(MeshConfig.DEFAULT);
+  }
+
+  /**
+   * The certificate, key and CA files named by the Gateways and DestinationRules in force ({@code serverCertificate},
+   * {@code clientCertificate}, {@code privateKey}, {@code caCertificates}): validated PEM text by path as written.
+   */
+  public SortedMap<String, String> credentialFiles() {
+    return credentialFiles;
+  }
+
+  /** Every certificate file path named by a document (absolute), readable or not: the files a watcher watches. */
+  public SortedSet<Path> watchedFiles() {
+    return watchedFiles;
   }
 
   /** Rejections in {@link Rejection#ORDER}. */

@@ -81,6 +81,12 @@ final class CrossChecks {
         delegation(vs, rule, path + ".delegate");
       }
     }
+    for (int i = 0; i < vs.tls().size(); i++) {
+      List<VirtualService.RouteDestination> route = vs.tls().get(i).route();
+      for (int j = 0; j < route.size(); j++) {
+        destination(route.get(j).destination(), "spec.tls[" + i + "].route[" + j + "].destination");
+      }
+    }
     if (vs.isDelegate()) {
       delegateFitsItsRoots(vs);
     }
@@ -163,7 +169,7 @@ final class CrossChecks {
       }
     }
     if (destination.port() == 0) {
-      SortedSet<Integer> ports = hostPorts.get(host);
+      SortedSet<Integer> ports = portsOf(host);
       if (ports == null) {
         throw new FieldError(path + ".port",
             "required: host " + host + " is not a known service, so its port cannot be inferred");
@@ -173,6 +179,22 @@ final class CrossChecks {
             + ports.stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")");
       }
     }
+  }
+
+  /** The ports of a host, or of the most specific wildcard ServiceEntry host covering it; null when unknown. */
+  private SortedSet<Integer> portsOf(String host) {
+    SortedSet<Integer> ports = hostPorts.get(host);
+    if (ports != null) {
+      return ports;
+    }
+    String best = null;
+    for (String pattern : hostPorts.keySet()) {
+      if (HostNames.isWildcard(pattern) && HostNames.covers(pattern, host)
+          && (best == null || pattern.length() > best.length())) {
+        best = pattern;
+      }
+    }
+    return best == null ? null : hostPorts.get(best);
   }
 
   private static String describe(List<DestinationRule> rules) {

@@ -40,9 +40,15 @@ public record DestinationRule(ResourceMeta meta, String host, List<Subset> subse
 
   /** {@code trafficPolicy}: each part is null when not set. */
   public record TrafficPolicy(LoadBalancer loadBalancer, ConnectionPool connectionPool,
-      OutlierDetection outlierDetection, List<PortTrafficPolicy> portLevelSettings) {
+      OutlierDetection outlierDetection, List<PortTrafficPolicy> portLevelSettings, ClientTls tls) {
     public TrafficPolicy {
       portLevelSettings = List.copyOf(portLevelSettings);
+    }
+
+    /** A policy without {@code tls}. */
+    public TrafficPolicy(LoadBalancer loadBalancer, ConnectionPool connectionPool,
+        OutlierDetection outlierDetection, List<PortTrafficPolicy> portLevelSettings) {
+      this(loadBalancer, connectionPool, outlierDetection, portLevelSettings, null);
     }
 
     /** The entry of {@code portLevelSettings} for {@code port}, if any. */
@@ -53,7 +59,31 @@ public record DestinationRule(ResourceMeta meta, String host, List<Subset> subse
 
   /** One entry of {@code portLevelSettings}; each part is null when not set. */
   public record PortTrafficPolicy(int port, LoadBalancer loadBalancer, ConnectionPool connectionPool,
-      OutlierDetection outlierDetection) {}
+      OutlierDetection outlierDetection, ClientTls tls) {
+
+    /** Port settings without {@code tls}. */
+    public PortTrafficPolicy(int port, LoadBalancer loadBalancer, ConnectionPool connectionPool,
+        OutlierDetection outlierDetection) {
+      this(port, loadBalancer, connectionPool, outlierDetection, null);
+    }
+  }
+
+  /**
+   * {@code tls} (Istio {@code ClientTLSSettings}): how the gateway connects to the destination. Unset strings are null.
+   * SIMPLE and MUTUAL take their material from {@code credentialName} (a Secret in the gateway workload's namespace:
+   * its CA, and for MUTUAL its certificate and key) or from files read by the control plane
+   * ({@code caCertificates}; for MUTUAL {@code clientCertificate} and {@code privateKey}); SIMPLE without a CA
+   * verifies against the system trust store. ISTIO_MUTUAL uses the mesh certificate and root.
+   */
+  public record ClientTls(TlsMode mode, String clientCertificate, String privateKey, String caCertificates,
+      String credentialName, List<String> subjectAltNames, String sni, boolean insecureSkipVerify) {
+    public ClientTls {
+      subjectAltNames = List.copyOf(subjectAltNames);
+    }
+  }
+
+  /** Istio {@code ClientTLSSettings.TLSmode}. */
+  public enum TlsMode { DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL }
 
   /** {@code loadBalancer}: exactly one of {@code simple} and {@code consistentHash}. */
   public record LoadBalancer(Simple simple, ConsistentHash consistentHash) {}

@@ -59,17 +59,84 @@ final class DestinationRuleParser {
       }
       DestinationRule.PortTrafficPolicy portPolicy = new DestinationRule.PortTrafficPolicy(port,
           loadBalancer(settings.get("loadBalancer")), connectionPool(settings.get("connectionPool")),
-          outlierDetection(settings.get("outlierDetection")));
+          outlierDetection(settings.get("outlierDetection")), clientTls(settings.get("tls")));
       if (portPolicy.loadBalancer() == null && portPolicy.connectionPool() == null
-          && portPolicy.outlierDetection() == null) {
-        throw settings.error("one of loadBalancer, connectionPool, outlierDetection is required");
+          && portPolicy.outlierDetection() == null && portPolicy.tls() == null) {
+        throw settings.error("one of loadBalancer, connectionPool, outlierDetection, tls is required");
       }
       ports.add(portPolicy);
     }
-    if (loadBalancer == null && connectionPool == null && outlierDetection == null && ports.isEmpty()) {
-      throw field.error("one of loadBalancer, connectionPool, outlierDetection, portLevelSettings is required");
+    DestinationRule.ClientTls tls = clientTls(field.get("tls"));
+    if (loadBalancer == null && connectionPool == null && outlierDetection == null && ports.isEmpty()
+        && tls == null) {
+      throw field.error("one of loadBalancer, connectionPool, outlierDetection, portLevelSettings, tls is required");
     }
-    return new DestinationRule.TrafficPolicy(loadBalancer, connectionPool, outlierDetection, ports);
+    return new DestinationRule.TrafficPolicy(loadBalancer, connectionPool, outlierDetection, ports, tls);
+  }
+
+  // ---- tls ----
+
+  private static final List<String> TLS_MODES = List.of("DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL");
+
+  private static DestinationRule.ClientTls clientTls(Field field) {
+    if (!field.present()) {
+      return null;
+    }
+    field.checkKeys(FieldSupport.CLIENT_TLS);
+    DestinationRule.TlsMode mode = DestinationRule.TlsMode.valueOf(field.get("mode").oneOf("DISABLE", TLS_MODES));
+    Field certField = field.get("clientCertificate");
+    Field keyField = field.get("privateKey");
+    Field caField = field.get("caCertificates");
+    Field credentialField = field.get("credentialName");
+    Field skipField = field.get("insecureSkipVerify");
+    String clientCertificate = TlsFields.path(certField);
+    String privateKey = TlsFields.path(keyField);
+    String caCertificates = TlsFields.path(caField);
+    String credentialName = TlsFields.credentialName(credentialField);
+    List<String> sans = TlsFields.subjectAltNames(field.get("subjectAltNames"));
+    String sni = TlsFields.optional(field.get("sni"));
+    boolean insecureSkipVerify = skipField.bool(false);
+    switch (mode) {
+      case DISABLE -> {
+        // istiod ignores the other fields
+      }
+      case ISTIO_MUTUAL -> {
+        for (Field f : List.of(credentialField, certField, keyField, caField)) {
+          if (f.present()) {
+            throw TlsFields.notAllowed(f, "with ISTIO_MUTUAL (it presents the mesh certificate and verifies against "
+                + "the mesh root)");
+          }
+        }
+        if (insecureSkipVerify) {
+          throw TlsFields.notAllowed(skipField, "with ISTIO_MUTUAL (the server's mesh identity is always verified)");
+        }
+      }
+      case SIMPLE, MUTUAL -> {
+        if (credentialName != null) {
+          for (Field f : List.of(certField, keyField, caField)) {
+            if (f.present()) {
+              throw f.error("only one of credentialName, clientCertificate/privateKey/caCertificates may be set");
+            }
+          }
+        } else if (mode == DestinationRule.TlsMode.MUTUAL) {
+          if (clientCertificate == null) {
+            throw certField.error("required for MUTUAL without credentialName");
+          }
+          if (privateKey == null) {
+            throw keyField.error("required for MUTUAL without credentialName");
+          }
+        }
+        if (mode == DestinationRule.TlsMode.SIMPLE) {
+          for (Field f : List.of(certField, keyField)) {
+            if (f.present()) {
+              throw TlsFields.notAllowed(f, "with SIMPLE (a client certificate is only presented with MUTUAL)");
+            }
+          }
+        }
+      }
+    }
+    return new DestinationRule.ClientTls(mode, clientCertificate, privateKey, caCertificates, credentialName, sans,
+        sni, insecureSkipVerify);
   }
 
   // ---- loadBalancer ----

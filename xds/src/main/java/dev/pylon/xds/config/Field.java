@@ -26,6 +26,11 @@ final class Field {
     return new Field(node, "");
   }
 
+  /** A cursor over a document embedded in a field (a YAML text in a ConfigMap): its paths start with {@code path}. */
+  static Field root(YamlNode node, String path) {
+    return new Field(node, path);
+  }
+
   String path() {
     return path;
   }

@@ -57,14 +57,24 @@ final class FieldSupport {
   static final String OUTLIER_DETECTION = "OutlierDetection";
   static final String SERVICE_PORT = "ServicePort";
   static final String WORKLOAD_ENTRY = "WorkloadEntry";
+  static final String SERVER_TLS = "ServerTLSSettings";
+  static final String CLIENT_TLS = "ClientTLSSettings";
+  static final String TLS_ROUTE = "TLSRoute";
+  static final String TLS_MATCH = "TLSMatchAttributes";
+  static final String TLS_ROUTE_DESTINATION = "RouteDestination";
 
   private static final Map<String, Set<String>> SUPPORTED = Map.ofEntries(
       Map.entry(RESOURCE, Set.of("apiVersion", "kind", "metadata", "spec", "status")),
       Map.entry(GATEWAY, Set.of("selector", "servers")),
-      Map.entry(SERVER, Set.of("port", "bind", "hosts", "name")),
+      Map.entry(SERVER, Set.of("port", "bind", "hosts", "name", "tls")),
+      Map.entry(SERVER_TLS, Set.of("httpsRedirect", "mode", "serverCertificate", "privateKey", "caCertificates",
+          "credentialName", "subjectAltNames", "minProtocolVersion", "maxProtocolVersion", "cipherSuites")),
       // targetPort only applies to ServiceEntry ports; on a Gateway it has no effect
       Map.entry(SERVER_PORT, Set.of("number", "protocol", "name", "targetPort")),
-      Map.entry(VIRTUAL_SERVICE, Set.of("hosts", "gateways", "http", "exportTo")),
+      Map.entry(VIRTUAL_SERVICE, Set.of("hosts", "gateways", "http", "tls", "exportTo")),
+      Map.entry(TLS_ROUTE, Set.of("match", "route")),
+      Map.entry(TLS_MATCH, Set.of("sniHosts", "port", "gateways")),
+      Map.entry(TLS_ROUTE_DESTINATION, Set.of("destination", "weight")),
       Map.entry(HTTP_ROUTE, Set.of("name", "match", "route", "timeout", "redirect", "directResponse", "delegate",
           "rewrite", "retries", "fault", "mirror", "mirrors", "mirrorPercent", "mirrorPercentage", "mirror_percent",
           "corsPolicy", "headers")),
@@ -95,8 +105,11 @@ final class FieldSupport {
       Map.entry(HTTP_MIRROR_POLICY, Set.of("destination", "percentage")),
       Map.entry(DESTINATION_RULE, Set.of("host", "subsets", "exportTo", "trafficPolicy")),
       Map.entry(SUBSET, Set.of("name", "labels", "trafficPolicy")),
-      Map.entry(TRAFFIC_POLICY, Set.of("loadBalancer", "connectionPool", "outlierDetection", "portLevelSettings")),
-      Map.entry(PORT_TRAFFIC_POLICY, Set.of("port", "loadBalancer", "connectionPool", "outlierDetection")),
+      Map.entry(TRAFFIC_POLICY, Set.of("loadBalancer", "connectionPool", "outlierDetection", "portLevelSettings",
+          "tls")),
+      Map.entry(PORT_TRAFFIC_POLICY, Set.of("port", "loadBalancer", "connectionPool", "outlierDetection", "tls")),
+      Map.entry(CLIENT_TLS, Set.of("mode", "clientCertificate", "privateKey", "caCertificates", "credentialName",
+          "subjectAltNames", "sni", "insecureSkipVerify")),
       Map.entry(LOAD_BALANCER, Set.of("simple", "consistentHash")),
       Map.entry(CONSISTENT_HASH, Set.of("httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName",
           "ringHash", "maglev", "minimumRingSize")),
@@ -110,25 +123,30 @@ final class FieldSupport {
       Map.entry(OUTLIER_DETECTION, Set.of("consecutiveErrors", "consecutive5xxErrors", "consecutiveGatewayErrors",
           "interval", "baseEjectionTime", "maxEjectionPercent", "minHealthPercent",
           "splitExternalLocalOriginErrors")),
-      // addresses, location and subjectAltNames only matter to sidecars and mTLS origination, which a later issue adds
+      // addresses and location only matter to sidecars; subjectAltNames are the identities ISTIO_MUTUAL expects
       Map.entry(SERVICE_ENTRY, Set.of("hosts", "addresses", "ports", "location", "resolution", "endpoints",
           "exportTo", "subjectAltNames")),
       Map.entry(SERVICE_PORT, Set.of("number", "protocol", "name", "targetPort")),
-      // network, locality and serviceAccount only matter to multi-network, locality LB and mTLS
+      // network and locality only matter to multi-network and locality LB; serviceAccount is an expected identity
       Map.entry(WORKLOAD_ENTRY, Set.of("address", "ports", "labels", "network", "locality", "weight",
           "serviceAccount")));
 
   private static final Map<String, Set<String>> NOT_SUPPORTED_YET = Map.ofEntries(
-      Map.entry(SERVER, Set.of("tls", "defaultEndpoint")),
-      Map.entry(VIRTUAL_SERVICE, Set.of("tcp", "tls")),
+      Map.entry(SERVER, Set.of("defaultEndpoint")),
+      // several certificates per server (credentialNames, tlsCertificates), certificate pinning and CRLs come later
+      Map.entry(SERVER_TLS, Set.of("credentialNames", "tlsCertificates", "verifyCertificateSpki",
+          "verifyCertificateHash", "caCrl")),
+      Map.entry(VIRTUAL_SERVICE, Set.of("tcp")),
+      // destinationSubnets, sourceLabels and sourceNamespace select sidecars or original destinations, not gateways
+      Map.entry(TLS_MATCH, Set.of("destinationSubnets", "sourceLabels", "sourceNamespace")),
+      Map.entry(CLIENT_TLS, Set.of("caCrl")),
       // sourceLabels and sourceNamespace select sidecars, which a gateway is not
       Map.entry(HTTP_MATCH, Set.of("sourceLabels", "sourceNamespace")),
       Map.entry(DELAY, Set.of("exponentialDelay")),
       Map.entry(ABORT, Set.of("http2Error")),
       Map.entry(DESTINATION_RULE, Set.of("workloadSelector")),
-      // tls comes with the TLS issue; tunnel and proxyProtocol with TCP
-      Map.entry(TRAFFIC_POLICY, Set.of("tls", "tunnel", "proxyProtocol")),
-      Map.entry(PORT_TRAFFIC_POLICY, Set.of("tls")),
+      // tunnel and proxyProtocol come with TCP
+      Map.entry(TRAFFIC_POLICY, Set.of("tunnel", "proxyProtocol")),
       Map.entry(LOAD_BALANCER, Set.of("localityLbSetting", "warmupDurationSecs", "warmup")),
       Map.entry(HTTP_COOKIE, Set.of("attributes")),
       Map.entry(TCP_SETTINGS, Set.of("tcpKeepalive", "maxConnectionDuration")),
@@ -136,14 +154,17 @@ final class FieldSupport {
       Map.entry(OUTLIER_DETECTION, Set.of("consecutiveLocalOriginFailures")),
       Map.entry(SERVICE_ENTRY, Set.of("workloadSelector")));
 
-  /** Gateway server protocols Pylon serves; the others Istio knows come with later issues (TLS, TCP). */
-  static final List<String> SERVER_PROTOCOLS = List.of("HTTP", "HTTP2", "GRPC");
+  /** Gateway server protocols Pylon serves; the others Istio knows come with later issues (TCP). */
+  static final List<String> SERVER_PROTOCOLS = List.of("HTTP", "HTTP2", "GRPC", "HTTPS", "TLS");
   static final Set<String> SERVER_PROTOCOLS_NOT_SUPPORTED_YET =
-      Set.of("HTTPS", "TLS", "TCP", "GRPC-WEB", "MONGO", "MYSQL", "REDIS", "UDP");
+      Set.of("TCP", "GRPC-WEB", "MONGO", "MYSQL", "REDIS", "UDP");
 
-  /** ServiceEntry resolutions Pylon implements; NONE (passthrough to the original destination) comes later. */
-  static final List<String> RESOLUTIONS = List.of("STATIC", "DNS", "DNS_ROUND_ROBIN");
-  static final Set<String> RESOLUTIONS_NOT_SUPPORTED_YET = Set.of("NONE");
+  /**
+   * ServiceEntry resolutions Pylon implements. NONE has no original destination to pass to at a gateway: the control
+   * plane resolves its hosts (or endpoints) by DNS, as for DNS.
+   */
+  static final List<String> RESOLUTIONS = List.of("STATIC", "DNS", "DNS_ROUND_ROBIN", "NONE");
+  static final Set<String> RESOLUTIONS_NOT_SUPPORTED_YET = Set.of();
 
   private FieldSupport() {}
 

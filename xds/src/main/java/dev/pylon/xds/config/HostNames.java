@@ -26,6 +26,18 @@ public final class HostNames {
     return serviceHost(host, namespace);
   }
 
+  private static final java.util.regex.Pattern DNS_NAME =
+      java.util.regex.Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
+
+  /** {@code *}, a DNS name, or {@code *.} and a DNS name (lower case): Istio's wildcard domains. */
+  public static boolean isValidWildcardName(String host) {
+    if (host.equals("*")) {
+      return true;
+    }
+    String name = host.startsWith("*.") ? host.substring(2) : host;
+    return DNS_NAME.matcher(name).matches();
+  }
+
   public static boolean isWildcard(String host) {
     return host.startsWith("*");
   }

@@ -27,12 +27,14 @@ final class ResourceParser {
   static final String ENDPOINT_SLICE = "EndpointSlice";
   static final String POD = "Pod";
   static final String NAMESPACE = "Namespace";
+  static final String SECRET = "Secret";
+  static final String CONFIG_MAP = "ConfigMap";
   private static final String LIST = "List";
 
   private static final Set<String> ISTIO_API_VERSIONS =
       Set.of("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3");
   private static final Set<String> ISTIO_KINDS = Set.of(GATEWAY, VIRTUAL_SERVICE, DESTINATION_RULE, SERVICE_ENTRY);
-  private static final Set<String> CORE_KINDS = Set.of(SERVICE, ENDPOINTS, POD, NAMESPACE, LIST);
+  private static final Set<String> CORE_KINDS = Set.of(SERVICE, ENDPOINTS, POD, NAMESPACE, SECRET, CONFIG_MAP, LIST);
   private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
   private static final String DEFAULT_NAMESPACE = "default";
   private static final String UNKNOWN = "?";
@@ -83,6 +85,9 @@ final class ResourceParser {
       doc.get("kind").requiredString();
       doc.get("apiVersion").requiredString();
       String type = typeOf(apiVersion, kind);
+      if (CONFIG_MAP.equals(type) && !CoreParser.isMeshConfig(namespace, name)) {
+        type = null; // only the mesh config is read
+      }
       if (type == null) {
         outcomes.add(new Skipped(new SkippedDocument(apiVersion, kind, namespace, shownName, file, line)));
         return;
@@ -114,6 +119,8 @@ final class ResourceParser {
         case ENDPOINTS -> endpoints(doc, meta);
         case POD -> pod(doc, meta);
         case NAMESPACE -> new KubeNamespace(meta);
+        case SECRET -> CoreParser.secret(doc, meta);
+        case CONFIG_MAP -> CoreParser.meshConfig(doc, meta);
         default -> throw new IllegalStateException(type);
       }));
     } catch (FieldError e) {
@@ -150,47 +157,7 @@ final class ResourceParser {
   // ---- networking.istio.io ----
 
   private static IstioGateway gateway(Field doc, ResourceMeta meta) {
-    Field spec = doc.get("spec").required().checkKeys(FieldSupport.GATEWAY);
-    Map<String, String> selector = spec.get("selector").stringMap();
-    List<IstioGateway.Server> servers = new ArrayList<>();
-    for (Field server : spec.get("servers").requiredList()) {
-      server.checkKeys(FieldSupport.SERVER);
-      Field port = server.get("port").required().checkKeys(FieldSupport.SERVER_PORT);
-      int number = port.get("number").requiredPort();
-      port.get("targetPort").optionalPort();
-      String portName = port.get("name").string("");
-      Field protocolField = port.get("protocol");
-      String protocol = protocolField.requiredString().toUpperCase(Locale.ROOT);
-      if (!FieldSupport.SERVER_PROTOCOLS.contains(protocol)) {
-        if (FieldSupport.SERVER_PROTOCOLS_NOT_SUPPORTED_YET.contains(protocol)) {
-          throw protocolField.error(protocol + " not supported yet ("
-              + String.join(", ", FieldSupport.SERVER_PROTOCOLS) + " are)");
-        }
-        throw protocolField.error("unknown protocol \"" + protocolField.string() + "\"");
-      }
-      Field bindField = server.get("bind");
-      String bind = bindField.string();
-      if (bind != null && !InetAddresses.isInetAddress(bind)) {
-        throw bindField.error("\"" + bind + "\" is not an IP address");
-      }
-      List<IstioGateway.ServerHost> hosts = new ArrayList<>();
-      for (Field hostField : server.get("hosts").requiredList()) {
-        hosts.add(serverHost(hostField));
-      }
-      servers.add(new IstioGateway.Server(number, portName, protocol, bind, hosts, server.get("name").string("")));
-    }
-    return new IstioGateway(meta, selector, servers);
-  }
-
-  private static IstioGateway.ServerHost serverHost(Field field) {
-    String text = field.requiredString();
-    int slash = text.indexOf('/');
-    String namespace = slash < 0 ? "*" : text.substring(0, slash);
-    String host = slash < 0 ? text : text.substring(slash + 1);
-    if (namespace.isEmpty() || host.isEmpty() || host.indexOf('/') >= 0) {
-      throw field.error("invalid host \"" + text + "\" (expected [namespace/]host)");
-    }
-    return new IstioGateway.ServerHost(namespace, host.toLowerCase(Locale.ROOT));
+    return GatewayParser.parse(doc, meta);
   }
 
   private static VirtualService virtualService(Field doc, ResourceMeta meta) {
@@ -213,7 +180,7 @@ final class ResourceParser {
       hosts.add(name);
     }
     spec.get("addresses").stringList();
-    spec.get("subjectAltNames").stringList();
+    List<String> subjectAltNames = TlsFields.subjectAltNames(spec.get("subjectAltNames"));
     Field location = spec.get("location");
     String locationValue = location.string("MESH_EXTERNAL");
     if (!locationValue.equals("MESH_EXTERNAL") && !locationValue.equals("MESH_INTERNAL")) {
@@ -251,7 +218,8 @@ final class ResourceParser {
     for (Field endpoint : spec.get("endpoints").list()) {
       endpoints.add(workloadEndpoint(endpoint, resolution, portNames));
     }
-    if (endpoints.isEmpty() && resolution != ServiceEntry.Resolution.STATIC) {
+    if (endpoints.isEmpty() && resolution != ServiceEntry.Resolution.STATIC
+        && resolution != ServiceEntry.Resolution.NONE) {
       for (int i = 0; i < hosts.size(); i++) {
         if (HostNames.isWildcard(hosts.get(i))) {
           throw hostFields.get(i).error("a wildcard host cannot be resolved (resolution " + resolution
@@ -259,7 +227,8 @@ final class ResourceParser {
         }
       }
     }
-    return new ServiceEntry(meta, hosts, ports, resolution, endpoints, spec.get("exportTo").stringList());
+    return new ServiceEntry(meta, hosts, ports, resolution, endpoints, spec.get("exportTo").stringList(),
+        subjectAltNames);
   }
 
   private static ServiceEntry.WorkloadEndpoint workloadEndpoint(Field endpoint, ServiceEntry.Resolution resolution,
@@ -287,8 +256,8 @@ final class ResourceParser {
     }
     endpoint.get("network").string();
     endpoint.get("locality").string();
-    endpoint.get("serviceAccount").string();
-    return new ServiceEntry.WorkloadEndpoint(address, ports, endpoint.get("labels").stringMap(), weight);
+    return new ServiceEntry.WorkloadEndpoint(address, ports, endpoint.get("labels").stringMap(), weight,
+        endpoint.get("serviceAccount").string(""));
   }
 
   // ---- Kubernetes core ----
@@ -384,6 +353,12 @@ final class ResourceParser {
         throw status.get("podIP").error("\"" + ip + "\" is not an IP address");
       }
     }
-    return new KubePod(meta, new ArrayList<>(ips));
+    Field spec = doc.get("spec");
+    String serviceAccount = spec.get("serviceAccountName").string();
+    if (serviceAccount == null || serviceAccount.isEmpty()) {
+      serviceAccount = spec.get("serviceAccount").string(""); // the deprecated alias
+    }
+    return new KubePod(meta, new ArrayList<>(ips), serviceAccount.isEmpty() ? KubePod.DEFAULT_SERVICE_ACCOUNT
+        : serviceAccount);
   }
 }

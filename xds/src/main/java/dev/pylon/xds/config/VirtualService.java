@@ -7,19 +7,45 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An Istio {@code VirtualService}, HTTP part. {@code hosts} and destination hosts are fully qualified (short names
- * resolved in the VirtualService's namespace); {@code gateways} and {@code exportTo} are as written. A VirtualService
- * without hosts is a delegate: it binds nowhere by itself, a root VirtualService's {@code delegate} rule pulls its
- * rules in.
+ * An Istio {@code VirtualService}: its HTTP rules and its TLS (SNI passthrough) rules. {@code hosts} and destination
+ * hosts are fully qualified (short names resolved in the VirtualService's namespace); {@code gateways},
+ * {@code exportTo} and SNI hosts are as written. A VirtualService without hosts is a delegate: it binds nowhere by
+ * itself, a root VirtualService's {@code delegate} rule pulls its rules in.
  */
 public record VirtualService(ResourceMeta meta, List<String> hosts, List<String> gateways, List<String> exportTo,
-    List<HttpRule> http) implements ConfigResource {
+    List<HttpRule> http, List<TlsRule> tls) implements ConfigResource {
 
   public VirtualService {
     hosts = List.copyOf(hosts);
     gateways = List.copyOf(gateways);
     exportTo = List.copyOf(exportTo);
     http = List.copyOf(http);
+    tls = List.copyOf(tls);
+  }
+
+  /** A VirtualService with HTTP rules only. */
+  public VirtualService(ResourceMeta meta, List<String> hosts, List<String> gateways, List<String> exportTo,
+      List<HttpRule> http) {
+    this(meta, hosts, gateways, exportTo, http, List.of());
+  }
+
+  /** One {@code tls} rule: connections matching one of {@code matches} go to {@code route} (at least one). */
+  public record TlsRule(List<TlsMatch> matches, List<RouteDestination> route) {
+    public TlsRule {
+      matches = List.copyOf(matches);
+      route = List.copyOf(route);
+    }
+  }
+
+  /**
+   * One TLS match block: the SNI names it takes (lower case, at least one; {@code *.example.com} wildcards as Istio
+   * writes them), the listener port ({@code 0} = any) and the gateways it is limited to (empty = the VirtualService's).
+   */
+  public record TlsMatch(List<String> sniHosts, int port, List<String> gateways) {
+    public TlsMatch {
+      sniHosts = List.copyOf(sniHosts);
+      gateways = List.copyOf(gateways);
+    }
   }
 
   /** Whether this VirtualService is a delegate (no hosts), only used through a root's {@code delegate}. */

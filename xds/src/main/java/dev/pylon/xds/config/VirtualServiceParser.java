@@ -58,11 +58,59 @@ final class VirtualServiceParser {
     }
     List<String> exportTo = spec.get("exportTo").stringList();
     VirtualServiceParser parser = new VirtualServiceParser(meta.namespace(), hosts.isEmpty());
+    Field tlsField = spec.get("tls");
+    List<VirtualService.TlsRule> tlsRules = new ArrayList<>();
+    if (tlsField.present() && hosts.isEmpty()) {
+      throw tlsField.error("a delegate VirtualService (one without hosts) can only have http rules");
+    }
+    for (Field rule : tlsField.list()) {
+      tlsRules.add(parser.tlsRule(rule, hosts));
+    }
     List<VirtualService.HttpRule> rules = new ArrayList<>();
-    for (Field rule : spec.get("http").requiredList()) {
+    Field httpField = spec.get("http");
+    for (Field rule : tlsRules.isEmpty() ? httpField.requiredList() : httpField.list()) {
       rules.add(parser.httpRule(rule));
     }
-    return new VirtualService(meta, hosts, gateways, exportTo, rules);
+    return new VirtualService(meta, hosts, gateways, exportTo, rules, tlsRules);
+  }
+
+  // ---- tls rules ----
+
+  private VirtualService.TlsRule tlsRule(Field rule, List<String> vsHosts) {
+    rule.checkKeys(FieldSupport.TLS_ROUTE);
+    List<VirtualService.TlsMatch> matches = new ArrayList<>();
+    for (Field match : rule.get("match").requiredList()) {
+      match.checkKeys(FieldSupport.TLS_MATCH);
+      List<String> sniHosts = new ArrayList<>();
+      for (Field sniField : match.get("sniHosts").requiredList()) {
+        String sni = sniField.requiredString().toLowerCase(Locale.ROOT);
+        if (!HostNames.isValidWildcardName(sni)) {
+          throw sniField.error("invalid SNI host \"" + sni + "\" (a DNS name, optionally starting with *.)");
+        }
+        if (vsHosts.stream().noneMatch(vsHost -> HostNames.covers(vsHost, sni))) {
+          throw sniField.error("\"" + sni + "\" is not within the VirtualService hosts (" + String.join(", ", vsHosts)
+              + ")");
+        }
+        sniHosts.add(sni);
+      }
+      matches.add(new VirtualService.TlsMatch(sniHosts, match.get("port").optionalPort(),
+          match.get("gateways").stringList()));
+    }
+    Field routeField = rule.get("route");
+    List<VirtualService.RouteDestination> route = new ArrayList<>();
+    for (Field destination : routeField.requiredList()) {
+      destination.checkKeys(FieldSupport.TLS_ROUTE_DESTINATION);
+      Field weightField = destination.get("weight");
+      int weight = weightField.integer(0);
+      if (weight < 0) {
+        throw weightField.error("must not be negative");
+      }
+      route.add(new VirtualService.RouteDestination(destination(destination.get("destination")), weight));
+    }
+    if (route.size() > 1 && route.stream().mapToLong(VirtualService.RouteDestination::weight).sum() == 0) {
+      throw routeField.error("the weights of several destinations must not all be 0");
+    }
+    return new VirtualService.TlsRule(matches, route);
   }
 
   // ---- rules ----

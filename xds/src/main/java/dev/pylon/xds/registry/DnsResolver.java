@@ -2,9 +2,12 @@ package dev.pylon.xds.registry;
 
 import com.google.common.net.InetAddresses;
 import dev.pylon.xds.config.ConfigSnapshot;
+import dev.pylon.xds.config.HostNames;
 import dev.pylon.xds.config.ServiceEntry;
+import dev.pylon.xds.config.VirtualService;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -43,15 +46,27 @@ public final class DnsResolver {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
   }
 
-  /** The names {@code config} needs resolved: DNS endpoint names, or the hosts of DNS entries without endpoints. */
+  /**
+   * The names {@code config} needs resolved: DNS endpoint names, the hosts of DNS (and NONE) entries without endpoints,
+   * and the destination hosts of VirtualServices that no Service or ServiceEntry lists: those a wildcard ServiceEntry
+   * without endpoints covers, and, with {@code outboundTrafficPolicy} {@code ALLOW_ANY}, every other one (the
+   * translator sends them to the addresses found here, on the destination port).
+   */
   public static SortedSet<String> namesToResolve(ConfigSnapshot config) {
     SortedSet<String> names = new TreeSet<>();
+    Set<String> registered = new HashSet<>();
+    config.services().forEach(service -> registered.add(service.host()));
+    List<ServiceEntry> wildcards = new ArrayList<>();
     for (ServiceEntry entry : config.serviceEntries()) {
+      registered.addAll(entry.hosts());
+      if (entry.hosts().stream().anyMatch(HostNames::isWildcard)) {
+        wildcards.add(entry);
+      }
       if (entry.resolution() == ServiceEntry.Resolution.STATIC) {
         continue;
       }
       if (entry.endpoints().isEmpty()) {
-        names.addAll(entry.hosts());
+        entry.hosts().stream().filter(host -> !HostNames.isWildcard(host)).forEach(names::add);
       } else {
         for (ServiceEntry.WorkloadEndpoint endpoint : entry.endpoints()) {
           if (!InetAddresses.isInetAddress(endpoint.address())) {
@@ -60,7 +75,40 @@ public final class DnsResolver {
         }
       }
     }
+    boolean allowAny = !config.meshConfig().registryOnly();
+    for (String host : destinationHosts(config)) {
+      if (registered.contains(host) || HostNames.isWildcard(host)) {
+        continue;
+      }
+      ServiceEntry covering = null;
+      for (ServiceEntry entry : wildcards) {
+        for (String pattern : entry.hosts()) {
+          if (HostNames.isWildcard(pattern) && HostNames.covers(pattern, host)) {
+            covering = entry;
+          }
+        }
+      }
+      if (covering != null ? covering.endpoints().isEmpty() && covering.resolution() != ServiceEntry.Resolution.STATIC
+          : allowAny) {
+        names.add(host);
+      }
+    }
     return names;
+  }
+
+  /** Every host VirtualServices route, mirror or pass TLS to. */
+  private static Set<String> destinationHosts(ConfigSnapshot config) {
+    Set<String> hosts = new TreeSet<>();
+    for (VirtualService vs : config.virtualServices()) {
+      for (VirtualService.HttpRule rule : vs.http()) {
+        rule.route().forEach(destination -> hosts.add(destination.destination().host()));
+        rule.mirrors().forEach(mirror -> hosts.add(mirror.destination().host()));
+      }
+      for (VirtualService.TlsRule rule : vs.tls()) {
+        rule.route().forEach(destination -> hosts.add(destination.destination().host()));
+      }
+    }
+    return hosts;
   }
 
   /** Resolves {@code names}; a name that fails keeps its entry of {@code previous}. Names not asked for are dropped. */

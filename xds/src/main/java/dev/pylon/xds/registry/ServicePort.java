@@ -5,9 +5,14 @@ import java.util.Set;
 
 /**
  * A port of a service host. {@code name} is empty when not set; {@code protocol} is the protocol Istio infers for it
- * ({@code HTTP}, {@code HTTP2}, {@code GRPC}, {@code GRPC-WEB}, {@code TCP}, ..., or {@code ""} when it cannot tell).
+ * ({@code HTTP}, {@code HTTP2}, {@code GRPC}, {@code GRPC-WEB}, {@code TCP}, ..., or {@code ""} when it cannot tell);
+ * {@code targetPort} is the port DNS-resolved endpoints of a ServiceEntry listen on (0: the port itself).
  */
-public record ServicePort(int number, String name, String protocol) {
+public record ServicePort(int number, String name, String protocol, int targetPort) {
+
+  public ServicePort(int number, String name, String protocol) {
+    this(number, name, protocol, 0);
+  }
 
   /** Ports Istio treats as TCP when their name says nothing. */
   private static final Set<Integer> WELL_KNOWN_TCP = Set.of(25, 53, 3306, 27017);

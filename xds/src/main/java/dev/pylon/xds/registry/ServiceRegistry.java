@@ -2,6 +2,7 @@ package dev.pylon.xds.registry;
 
 import com.google.common.net.InetAddresses;
 import dev.pylon.xds.config.ConfigSnapshot;
+import dev.pylon.xds.config.HostNames;
 import dev.pylon.xds.config.KubeEndpoint;
 import dev.pylon.xds.config.KubeEndpointPort;
 import dev.pylon.xds.config.KubeEndpointSlice;
@@ -33,9 +34,11 @@ public final class ServiceRegistry {
       Comparator.comparing(ServiceEndpoint::address).thenComparingInt(ServiceEndpoint::port);
 
   private final SortedMap<String, ServiceHost> hosts;
+  private final DnsTable dns;
 
-  private ServiceRegistry(SortedMap<String, ServiceHost> hosts) {
+  private ServiceRegistry(SortedMap<String, ServiceHost> hosts, DnsTable dns) {
     this.hosts = java.util.Collections.unmodifiableSortedMap(hosts);
+    this.dns = dns;
   }
 
   public static ServiceRegistry build(ConfigSnapshot config, DnsTable dns) {
@@ -49,11 +52,31 @@ public final class ServiceRegistry {
         hosts.putIfAbsent(host, entryHost(entry, host, dns));
       }
     }
-    return new ServiceRegistry(hosts);
+    return new ServiceRegistry(hosts, dns);
   }
 
   public Optional<ServiceHost> host(String host) {
     return Optional.ofNullable(hosts.get(host));
+  }
+
+  /**
+   * The most specific wildcard ServiceEntry host ({@code *.example.com}) covering {@code host} and exported to
+   * {@code proxyNamespace}, if any: a name such a host registers without listing it.
+   */
+  public Optional<ServiceHost> wildcardCovering(String host, String proxyNamespace) {
+    ServiceHost best = null;
+    for (ServiceHost candidate : hosts.values()) {
+      if (candidate.wildcard() && HostNames.covers(candidate.host(), host) && candidate.exportedTo(proxyNamespace)
+          && (best == null || candidate.host().length() > best.host().length())) {
+        best = candidate;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** The DNS results this registry was built with (names outside it are resolved there too). */
+  public DnsTable dns() {
+    return dns;
   }
 
   /** All hosts, sorted by name. */
@@ -89,8 +112,14 @@ public final class ServiceRegistry {
       }
       endpoints.put(port.port(), sorted(serving));
     }
+    TreeSet<String> accounts = new TreeSet<>();
+    endpoints.values().forEach(list -> list.forEach(endpoint -> {
+      if (!endpoint.serviceAccount().isEmpty()) {
+        accounts.add(endpoint.serviceAccount());
+      }
+    }));
     return new ServiceHost(service.host(), namespace, ports, endpoints, List.of(),
-        "Service " + namespace + "/" + name);
+        "Service " + namespace + "/" + name, List.copyOf(accounts), List.of(), false);
   }
 
   /** Service ports map to endpoint ports by name, as in Kubernetes; the endpoint port is the target port number. */
@@ -102,7 +131,10 @@ public final class ServiceRegistry {
       }
       for (KubeEndpoint endpoint : addresses) {
         if (endpoint.ready()) {
-          into.add(new ServiceEndpoint(endpoint.address(), endpointPort.port(), pods.labels(endpoint), 0));
+          KubePod pod = pods.pod(endpoint);
+          into.add(new ServiceEndpoint(endpoint.address(), endpointPort.port(),
+              pod == null ? Map.of() : pod.meta().labels(), 0,
+              pod == null ? "" : pod.meta().namespace() + "/" + pod.serviceAccount()));
         }
       }
     }
@@ -111,12 +143,15 @@ public final class ServiceRegistry {
   private static ServiceHost entryHost(ServiceEntry entry, String host, DnsTable dns) {
     List<ServicePort> ports = new ArrayList<>();
     Map<Integer, List<ServiceEndpoint>> endpoints = new HashMap<>();
+    String namespace = entry.meta().namespace();
     for (ServiceEntry.Port port : entry.ports()) {
-      ports.add(new ServicePort(port.number(), port.name(), ServicePort.serviceEntryProtocol(port.protocol())));
+      ports.add(new ServicePort(port.number(), port.name(), ServicePort.serviceEntryProtocol(port.protocol()),
+          port.targetPort()));
       int defaultTarget = port.targetPort() > 0 ? port.targetPort() : port.number();
       List<ServiceEndpoint> serving = new ArrayList<>();
       if (entry.endpoints().isEmpty()) {
-        if (entry.resolution() != ServiceEntry.Resolution.STATIC) {
+        // NONE has no original destination at a gateway: its host is resolved like a DNS one (a wildcard is not)
+        if (entry.resolution() != ServiceEntry.Resolution.STATIC && !HostNames.isWildcard(host)) {
           for (String ip : dns.lookup(host)) {
             serving.add(new ServiceEndpoint(ip, defaultTarget, Map.of(), 0));
           }
@@ -124,15 +159,22 @@ public final class ServiceRegistry {
       } else {
         for (ServiceEntry.WorkloadEndpoint endpoint : entry.endpoints()) {
           int target = endpoint.ports().getOrDefault(port.name(), defaultTarget);
+          String account = endpoint.serviceAccount().isEmpty() ? "" : namespace + "/" + endpoint.serviceAccount();
           for (String ip : addresses(endpoint.address(), dns)) {
-            serving.add(new ServiceEndpoint(ip, target, endpoint.labels(), endpoint.weight()));
+            serving.add(new ServiceEndpoint(ip, target, endpoint.labels(), endpoint.weight(), account));
           }
         }
       }
       endpoints.put(port.number(), sorted(serving));
     }
-    return new ServiceHost(host, entry.meta().namespace(), ports, endpoints, entry.exportTo(),
-        "ServiceEntry " + entry.meta().namespace() + "/" + entry.meta().name());
+    TreeSet<String> accounts = new TreeSet<>();
+    for (ServiceEntry.WorkloadEndpoint endpoint : entry.endpoints()) {
+      if (!endpoint.serviceAccount().isEmpty()) {
+        accounts.add(namespace + "/" + endpoint.serviceAccount());
+      }
+    }
+    return new ServiceHost(host, namespace, ports, endpoints, entry.exportTo(),
+        "ServiceEntry " + namespace + "/" + entry.meta().name(), List.copyOf(accounts), entry.subjectAltNames(), true);
   }
 
   private static List<String> addresses(String address, DnsTable dns) {
@@ -146,28 +188,32 @@ public final class ServiceRegistry {
     return List.copyOf(unique);
   }
 
-  /** Pod labels by Pod reference and by IP, to label endpoints the way Istio labels them from their pods. */
+  /**
+   * Pods by reference and by IP, to label endpoints the way Istio labels them from their pods, and to know the service
+   * account each endpoint runs as.
+   */
   private static final class PodLabels {
-    private final Map<String, Map<String, String>> byName = new HashMap<>();
-    private final Map<String, Map<String, String>> byIp = new HashMap<>();
+    private final Map<String, KubePod> byName = new HashMap<>();
+    private final Map<String, KubePod> byIp = new HashMap<>();
 
     PodLabels(List<KubePod> pods) {
       for (KubePod pod : pods) {
-        byName.put(pod.meta().namespace() + "/" + pod.meta().name(), pod.meta().labels());
+        byName.put(pod.meta().namespace() + "/" + pod.meta().name(), pod);
         for (String ip : pod.ips()) {
-          byIp.putIfAbsent(InetAddresses.toAddrString(InetAddresses.forString(ip)), pod.meta().labels());
+          byIp.putIfAbsent(InetAddresses.toAddrString(InetAddresses.forString(ip)), pod);
         }
       }
     }
 
-    Map<String, String> labels(KubeEndpoint endpoint) {
+    /** The pod of an endpoint, or null when the config has none. */
+    KubePod pod(KubeEndpoint endpoint) {
       if (endpoint.podName() != null) {
-        Map<String, String> labels = byName.get(endpoint.podNamespace() + "/" + endpoint.podName());
-        if (labels != null) {
-          return labels;
+        KubePod pod = byName.get(endpoint.podNamespace() + "/" + endpoint.podName());
+        if (pod != null) {
+          return pod;
         }
       }
-      return byIp.getOrDefault(InetAddresses.toAddrString(InetAddresses.forString(endpoint.address())), Map.of());
+      return byIp.get(InetAddresses.toAddrString(InetAddresses.forString(endpoint.address())));
     }
   }
 }

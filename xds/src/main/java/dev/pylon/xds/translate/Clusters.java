@@ -22,7 +22,8 @@ import io.envoyproxy.envoy.type.v3.Percent;
  * Clusters with the traffic policy of their DestinationRule, the way istiod builds them: the policy of a cluster is
  * the rule's top-level {@code trafficPolicy}, replaced as a whole by its {@code portLevelSettings} entry for the
  * cluster's port; a subset's policy then overrides it part by part ({@code loadBalancer}, {@code connectionPool},
- * {@code outlierDetection}), and as a whole when the subset has an entry for the port. Every cluster carries Istio's
+ * {@code outlierDetection}, {@code tls}), and as a whole when the subset has an entry for the port. Every cluster
+ * carries Istio's
  * circuit-breaker thresholds (2^32-1 unless set) and its 10 s connect timeout; HTTP/2 goes upstream when the port's
  * protocol is HTTP/2 or gRPC, or the policy upgrades.
  */
@@ -43,8 +44,8 @@ final class Clusters {
 
   /** The parts of a traffic policy that apply to one cluster; each null when not set. */
   record Policy(DestinationRule.LoadBalancer loadBalancer, DestinationRule.ConnectionPool connectionPool,
-      DestinationRule.OutlierDetection outlierDetection) {
-    static final Policy NONE = new Policy(null, null, null);
+      DestinationRule.OutlierDetection outlierDetection, DestinationRule.ClientTls tls) {
+    static final Policy NONE = new Policy(null, null, null, null);
 
     /** The consistent hash of this policy; null when it balances otherwise. */
     DestinationRule.ConsistentHash consistentHash() {
@@ -67,7 +68,8 @@ final class Clusters {
     return new Policy(
         override.loadBalancer() != null ? override.loadBalancer() : base.loadBalancer(),
         override.connectionPool() != null ? override.connectionPool() : base.connectionPool(),
-        override.outlierDetection() != null ? override.outlierDetection() : base.outlierDetection());
+        override.outlierDetection() != null ? override.outlierDetection() : base.outlierDetection(),
+        override.tls() != null ? override.tls() : base.tls());
   }
 
   /** Port-level settings do not inherit from the top level: the entry for the port replaces it. */
@@ -76,8 +78,17 @@ final class Clusters {
       return Policy.NONE;
     }
     return policy.forPort(port)
-        .map(settings -> new Policy(settings.loadBalancer(), settings.connectionPool(), settings.outlierDetection()))
-        .orElseGet(() -> new Policy(policy.loadBalancer(), policy.connectionPool(), policy.outlierDetection()));
+        .map(settings -> new Policy(settings.loadBalancer(), settings.connectionPool(), settings.outlierDetection(),
+            settings.tls()))
+        .orElseGet(() -> new Policy(policy.loadBalancer(), policy.connectionPool(), policy.outlierDetection(),
+            policy.tls()));
+  }
+
+  /** Whether the cluster speaks HTTP/2 upstream: its port's protocol, or the pool's {@code h2UpgradePolicy}. */
+  static boolean http2(Policy policy, ServicePort port) {
+    DestinationRule.Http http = policy.connectionPool() == null ? null : policy.connectionPool().http();
+    return port != null && port.http2()
+        || http != null && http.h2UpgradePolicy() == DestinationRule.H2UpgradePolicy.UPGRADE;
   }
 
   /** An EDS cluster; {@code port} is null when the registry does not know the destination. */

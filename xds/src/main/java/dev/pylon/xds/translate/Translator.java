@@ -37,6 +37,12 @@ public final class Translator {
    */
   public static final String INVALID_BACKEND_CLUSTER = GatewayApiTranslation.INVALID_BACKEND_CLUSTER;
 
+  /** The SDS name of the gateway's mesh workload certificate (SPIFFE identity), issued by the control plane's CA. */
+  public static final String MESH_CERTIFICATE_SECRET = "default";
+
+  /** The SDS name of the mesh root certificate, the CA of ISTIO_MUTUAL peers. */
+  public static final String MESH_ROOT_SECRET = "ROOTCA";
+
   /** The Gateway API class Pylon serves unless configured otherwise. */
   public static final String DEFAULT_GATEWAY_CLASS = "pylon";
 

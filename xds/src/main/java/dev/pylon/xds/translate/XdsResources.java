@@ -22,9 +22,15 @@ import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,16 +42,21 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
  * The Envoy v3 resources of one gateway identity (listeners and route configurations by port, clusters and load
- * assignments by name), plus the translator's warnings
- * (destinations it could not find, ...). {@link #version()} is a hash of the resources: equal resources, equal version.
+ * assignments by name, the SDS secrets they name), plus the translator's warnings (destinations it could not find,
+ * ...). {@link #version()} is a hash of the resources: equal resources, equal version. The mesh secrets
+ * ({@link Translator#MESH_CERTIFICATE_SECRET}, {@link Translator#MESH_ROOT_SECRET}) are named but not made by the
+ * translator: the control plane's CA adds them ({@link #withSecrets}). {@link #toString()} and {@link #toJson()} never
+ * show private keys.
  */
 public record XdsResources(List<Listener> listeners, List<RouteConfiguration> routes, List<Cluster> clusters,
-    List<ClusterLoadAssignment> endpoints, List<String> warnings) {
+    List<ClusterLoadAssignment> endpoints, List<Secret> secrets, List<String> warnings) {
 
+  private static final String REDACTED = "[redacted]";
   private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
       .add(HttpConnectionManager.getDescriptor())
       .add(Router.getDescriptor())
@@ -54,6 +65,10 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
       .add(CorsPolicy.getDescriptor())
       .add(PreviousHostsPredicate.getDescriptor())
       .add(HttpProtocolOptions.getDescriptor())
+      .add(TlsInspector.getDescriptor())
+      .add(TcpProxy.getDescriptor())
+      .add(DownstreamTlsContext.getDescriptor())
+      .add(UpstreamTlsContext.getDescriptor())
       .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -62,7 +77,67 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
     routes = List.copyOf(routes);
     clusters = List.copyOf(clusters);
     endpoints = List.copyOf(endpoints);
+    secrets = List.copyOf(secrets);
     warnings = List.copyOf(warnings);
+  }
+
+  /** Resources without secrets. */
+  public XdsResources(List<Listener> listeners, List<RouteConfiguration> routes, List<Cluster> clusters,
+      List<ClusterLoadAssignment> endpoints, List<String> warnings) {
+    this(listeners, routes, clusters, endpoints, List.of(), warnings);
+  }
+
+  /** These resources with {@code more} secrets (the mesh certificate and root), sorted by name with the others. */
+  public XdsResources withSecrets(List<Secret> more) {
+    List<Secret> all = new ArrayList<>(secrets);
+    all.addAll(more);
+    all.sort(java.util.Comparator.comparing(Secret::getName));
+    return new XdsResources(listeners, routes, clusters, endpoints, all, warnings);
+  }
+
+  /** The SDS secret names the listeners and clusters use, sorted. */
+  public Set<String> referencedSecrets() {
+    Set<String> names = new TreeSet<>();
+    for (Listener listener : listeners) {
+      for (FilterChain chain : listener.getFilterChainsList()) {
+        if (chain.hasTransportSocket() && chain.getTransportSocket().getTypedConfig().is(DownstreamTlsContext.class)) {
+          addNames(unpack(chain.getTransportSocket().getTypedConfig(), DownstreamTlsContext.class)
+              .getCommonTlsContext(), names);
+        }
+      }
+    }
+    for (Cluster cluster : clusters) {
+      if (cluster.hasTransportSocket() && cluster.getTransportSocket().getTypedConfig().is(UpstreamTlsContext.class)) {
+        addNames(unpack(cluster.getTransportSocket().getTypedConfig(), UpstreamTlsContext.class)
+            .getCommonTlsContext(), names);
+      }
+    }
+    return names;
+  }
+
+  /** Whether the listeners or clusters use the mesh certificate or root (which the CA must then provide). */
+  public boolean usesMeshSecrets() {
+    Set<String> names = referencedSecrets();
+    return names.contains(Translator.MESH_CERTIFICATE_SECRET) || names.contains(Translator.MESH_ROOT_SECRET);
+  }
+
+  private static void addNames(CommonTlsContext common, Set<String> names) {
+    common.getTlsCertificateSdsSecretConfigsList().stream().map(SdsSecretConfig::getName).forEach(names::add);
+    if (common.hasValidationContextSdsSecretConfig()) {
+      names.add(common.getValidationContextSdsSecretConfig().getName());
+    }
+    if (common.hasCombinedValidationContext()
+        && common.getCombinedValidationContext().hasValidationContextSdsSecretConfig()) {
+      names.add(common.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName());
+    }
+  }
+
+  private static <T extends Message> T unpack(com.google.protobuf.Any any, Class<T> type) {
+    try {
+      return any.unpack(type);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
@@ -81,15 +156,25 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
     for (Listener listener : listeners) {
       for (FilterChain chain : listener.getFilterChainsList()) {
         for (Filter filter : chain.getFiltersList()) {
+          if (filter.getTypedConfig().is(TcpProxy.class)) {
+            TcpProxy tcp = unpack(filter.getTypedConfig(), TcpProxy.class);
+            List<String> targets = new ArrayList<>();
+            if (!tcp.getCluster().isEmpty()) {
+              targets.add(tcp.getCluster());
+            }
+            tcp.getWeightedClusters().getClustersList().forEach(weight -> targets.add(weight.getName()));
+            for (String target : targets) {
+              if (!clusterNames.contains(target)) {
+                problems.add("listener " + listener.getName() + " proxies TCP to missing cluster " + target);
+              }
+            }
+            continue;
+          }
           if (!filter.getTypedConfig().is(HttpConnectionManager.class)) {
             continue;
           }
-          String routeName;
-          try {
-            routeName = filter.getTypedConfig().unpack(HttpConnectionManager.class).getRds().getRouteConfigName();
-          } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
-          }
+          String routeName = unpack(filter.getTypedConfig(), HttpConnectionManager.class).getRds()
+              .getRouteConfigName();
           if (!routeNames.contains(routeName)) {
             problems.add("listener " + listener.getName() + " names missing route configuration " + routeName);
           }
@@ -119,6 +204,13 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
         problems.add("cluster " + cluster.getName() + " has no load assignment");
       }
     }
+    Set<String> secretNames = secrets.stream().map(Secret::getName).collect(Collectors.toSet());
+    for (String name : referencedSecrets()) {
+      if (!secretNames.contains(name) && !name.equals(Translator.MESH_CERTIFICATE_SECRET)
+          && !name.equals(Translator.MESH_ROOT_SECRET)) {
+        problems.add("secret " + name + " is named but not served");
+      }
+    }
     return problems;
   }
 
@@ -134,6 +226,9 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
     hash(digest, "routes", routes);
     hash(digest, "clusters", clusters);
     hash(digest, "endpoints", endpoints);
+    if (!secrets.isEmpty()) {
+      hash(digest, "secrets", secrets); // resources without secrets keep the versions they had before SDS
+    }
     return HexFormat.of().formatHex(digest.digest(), 0, 8);
   }
 
@@ -167,6 +262,9 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
     add(root.putArray("routes"), routes);
     add(root.putArray("clusters"), clusters);
     add(root.putArray("endpoints"), endpoints);
+    if (!secrets.isEmpty()) {
+      add(root.putArray("secrets"), secrets.stream().map(XdsResources::redacted).toList());
+    }
     DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
         .withObjectIndenter(new DefaultIndenter("  ", "\n"))
         .withArrayIndenter(new DefaultIndenter("  ", "\n"));
@@ -188,6 +286,23 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
         throw new UncheckedIOException(e);
       }
     }
+  }
+
+  /** A secret with its private key replaced by {@code [redacted]}. */
+  static Secret redacted(Secret secret) {
+    if (!secret.hasTlsCertificate() || !secret.getTlsCertificate().hasPrivateKey()) {
+      return secret;
+    }
+    Secret.Builder copy = secret.toBuilder();
+    copy.getTlsCertificateBuilder().getPrivateKeyBuilder().setInlineString(REDACTED);
+    return copy.build();
+  }
+
+  @Override
+  public String toString() {
+    return "XdsResources[version " + version() + ", " + listeners.size() + " listeners, " + routes.size()
+        + " route configurations, " + clusters.size() + " clusters, " + endpoints.size() + " load assignments, secrets "
+        + secrets.stream().map(Secret::getName).toList() + ", " + warnings.size() + " warnings]";
   }
 
   private static final class CodedOutputStreamHelper {

@@ -247,7 +247,7 @@ class RejectionTest {
               subsets:
               - name: v1
                 labels: {version: v1}
-                trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+                trafficPolicy: {tls: {mode: ISTIO_MUTUAL, caCrl: /etc/crl.pem}}
             """)
         .write("https.yaml", """
             apiVersion: networking.istio.io/v1
@@ -255,7 +255,7 @@ class RejectionTest {
             metadata: {name: secure}
             spec:
               servers:
-              - port: {number: 8443, name: https, protocol: HTTPS}
+              - port: {number: 8443, name: tcp, protocol: TCP}
                 hosts: ["*"]
             """)
         .write("server-tls.yaml", """
@@ -264,9 +264,9 @@ class RejectionTest {
             metadata: {name: tls}
             spec:
               servers:
-              - port: {number: 8080, name: http, protocol: HTTP}
+              - port: {number: 8443, name: https, protocol: HTTPS}
                 hosts: ["*"]
-                tls: {httpsRedirect: true}
+                tls: {mode: SIMPLE, credentialNames: [a, b]}
             """)
         .write("se.yaml", """
             apiVersion: networking.istio.io/v1
@@ -280,11 +280,12 @@ class RejectionTest {
 
     assertThat(load().rejectionMessages()).containsExactly(
         "Gateway default/secure (https.yaml:1): spec.servers[0].port.protocol: "
-            + "HTTPS not supported yet (HTTP, HTTP2, GRPC are)",
+            + "TCP not supported yet (HTTP, HTTP2, GRPC, HTTPS, TLS are)",
         "ServiceEntry default/vms (se.yaml:1): spec.workloadSelector: not supported yet",
-        "Gateway default/tls (server-tls.yaml:1): spec.servers[0].tls: not supported yet",
+        "Gateway default/tls (server-tls.yaml:1): spec.servers[0].tls.credentialNames: not supported yet",
         "VirtualService default/db (tcp.yaml:1): spec.tcp: not supported yet",
-        "DestinationRule default/ratings (tls-policy.yaml:1): spec.subsets[0].trafficPolicy.tls: not supported yet");
+        "DestinationRule default/ratings (tls-policy.yaml:1): spec.subsets[0].trafficPolicy.tls.caCrl: "
+            + "not supported yet");
   }
 
   @Test

@@ -144,7 +144,7 @@ class TrafficManagementRejectionTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
-      empty policy          | 'trafficPolicy: {}' | spec.trafficPolicy: one of loadBalancer, connectionPool, outlierDetection, portLevelSettings is required
+      empty policy          | 'trafficPolicy: {}' | spec.trafficPolicy: one of loadBalancer, connectionPool, outlierDetection, portLevelSettings, tls is required
       passthrough           | 'trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}' | spec.trafficPolicy.loadBalancer.simple: PASSTHROUGH not supported (a gateway has no original destination to pass to)
       unknown simple        | 'trafficPolicy: {loadBalancer: {simple: WEIGHTED}}' | spec.trafficPolicy.loadBalancer.simple: unknown value "WEIGHTED" (UNSPECIFIED, ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH)
       simple and hash       | 'trafficPolicy: {loadBalancer: {simple: RANDOM, consistentHash: {useSourceIp: true}}}' | spec.trafficPolicy.loadBalancer.consistentHash: only one of simple, consistentHash may be set
@@ -174,10 +174,10 @@ class TrafficManagementRejectionTest {
       split errors          | 'trafficPolicy: {outlierDetection: {splitExternalLocalOriginErrors: true}}' | spec.trafficPolicy.outlierDetection.splitExternalLocalOriginErrors: true not supported yet
       port without port     | 'trafficPolicy: {portLevelSettings: [{loadBalancer: {simple: RANDOM}}]}' | spec.trafficPolicy.portLevelSettings[0].port: missing required field
       port twice            | 'trafficPolicy: {portLevelSettings: [{port: {number: 80}, loadBalancer: {simple: RANDOM}}, {port: {number: 80}, loadBalancer: {simple: RANDOM}}]}' | spec.trafficPolicy.portLevelSettings[1].port.number: duplicate port 80
-      port nothing else     | 'trafficPolicy: {portLevelSettings: [{port: {number: 80}}]}' | spec.trafficPolicy.portLevelSettings[0]: one of loadBalancer, connectionPool, outlierDetection is required
+      port nothing else     | 'trafficPolicy: {portLevelSettings: [{port: {number: 80}}]}' | spec.trafficPolicy.portLevelSettings[0]: one of loadBalancer, connectionPool, outlierDetection, tls is required
       subset policy         | 'subsets: [{name: v1, labels: {version: v1}, trafficPolicy: {loadBalancer: {simple: STICKY}}}]' | spec.subsets[0].trafficPolicy.loadBalancer.simple: unknown value "STICKY" (UNSPECIFIED, ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH)
-      tls                   | 'trafficPolicy: {tls: {mode: SIMPLE}}' | spec.trafficPolicy.tls: not supported yet
-      port tls              | 'trafficPolicy: {portLevelSettings: [{port: {number: 443}, tls: {mode: SIMPLE}}]}' | spec.trafficPolicy.portLevelSettings[0].tls: not supported yet
+      tls caCrl             | 'trafficPolicy: {tls: {mode: SIMPLE, caCrl: /etc/crl.pem}}' | spec.trafficPolicy.tls.caCrl: not supported yet
+      port tls mode         | 'trafficPolicy: {portLevelSettings: [{port: {number: 443}, tls: {mode: STRICT}}]}' | spec.trafficPolicy.portLevelSettings[0].tls.mode: unknown value "STRICT" (DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL)
       tunnel                | 'trafficPolicy: {tunnel: {targetHost: a, targetPort: 80}}' | spec.trafficPolicy.tunnel: not supported yet
       proxyProtocol         | 'trafficPolicy: {proxyProtocol: {version: V1}}' | spec.trafficPolicy.proxyProtocol: not supported yet
       localityLbSetting     | 'trafficPolicy: {loadBalancer: {localityLbSetting: {enabled: false}}}' | spec.trafficPolicy.loadBalancer.localityLbSetting: not supported yet

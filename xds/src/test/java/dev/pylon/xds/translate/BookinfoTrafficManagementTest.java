@@ -128,17 +128,12 @@ class BookinfoTrafficManagementTest {
   }
 
   @Test
-  void destinationRuleAllMtls_isStillRejectedForItsTls() throws IOException {
+  void destinationRuleAllMtls_isAccepted() throws IOException {
     files.copy(Corpus.file(NETWORKING + "destination-rule-all-mtls.yaml"), "destination-rule-all-mtls.yaml");
 
-    assertThat(ConfigLoader.load(dir).rejectionMessages()).containsExactly(
-        "DestinationRule default/productpage (destination-rule-all-mtls.yaml:1): spec.trafficPolicy.tls: "
-            + "not supported yet",
-        "DestinationRule default/reviews (destination-rule-all-mtls.yaml:15): spec.trafficPolicy.tls: "
-            + "not supported yet",
-        "DestinationRule default/ratings (destination-rule-all-mtls.yaml:35): spec.trafficPolicy.tls: "
-            + "not supported yet",
-        "DestinationRule default/details (destination-rule-all-mtls.yaml:58): spec.trafficPolicy.tls: "
-            + "not supported yet");
+    ConfigSnapshot config = ConfigLoader.load(dir);
+    assertThat(config.rejectionMessages()).isEmpty();
+    assertThat(config.destinationRules()).allSatisfy(rule -> assertThat(rule.trafficPolicy().tls().mode())
+        .isEqualTo(dev.pylon.xds.config.DestinationRule.TlsMode.ISTIO_MUTUAL));
   }
 }

@@ -262,7 +262,7 @@ class RouteTranslationTest {
   }
 
   @Test
-  void unknownDestination_getsAnEmptyClusterAndAWarning() throws IOException {
+  void unknownDestination_getsAClusterOfItsDnsAddressesAndAWarning() throws IOException {
     XdsResources resources = translate("""
         apiVersion: networking.istio.io/v1
         kind: VirtualService
@@ -278,8 +278,9 @@ class RouteTranslationTest {
     assertThat(resources.clusters()).extracting(Cluster::getName).contains(gone);
     assertThat(resources.endpoints()).filteredOn(a -> a.getClusterName().equals(gone)).singleElement()
         .satisfies(assignment -> assertThat(assignment.getEndpointsCount()).isZero());
+    // outboundTrafficPolicy ALLOW_ANY: the control plane resolves the host (no DNS results in this translation)
     assertThat(resources.warnings()).containsExactly("VirtualService shop/gone: destination gone.shop.svc.cluster.local"
         + " is not in the service registry (or not exported to namespace istio-system): cluster " + gone
-        + " has no endpoints");
+        + " sends to the addresses DNS gives for it (outboundTrafficPolicy ALLOW_ANY)");
   }
 }
