@@ -16,9 +16,12 @@ import java.util.Objects;
  * for any content, and a ClientHello larger than {@link #MAX_CLIENT_HELLO} bytes is refused (Envoy's tls_inspector
  * refuses more than 64 KiB too), so at most that many bytes (plus record headers) ever need buffering.
  *
- * <p>A malformed ClientHello (a length that overflows its structure, an empty or over-long host name, a handshake
- * message other than ClientHello first, another record type in the middle of it) is {@link Result.Kind#NOT_TLS}: no TLS
- * filter chain can match it, which is how Envoy treats a ClientHello that BoringSSL cannot parse.
+ * <p>A malformed ClientHello (a length that overflows its structure, a duplicated extension, an empty, over-long or
+ * NUL-holding host name, a handshake message other than ClientHello first, another record type in the middle of it) is
+ * {@link Result.Kind#NOT_TLS}, as Envoy's inspector counts a ClientHello BoringSSL cannot parse as {@code
+ * tls_not_found}. A malformed ALPN list only yields no ALPN. Deviation: a ClientHello over {@link #MAX_CLIENT_HELLO} is
+ * {@code NOT_TLS} too, where Envoy closes the connection ({@code client_hello_too_large}); a listener whose chains all
+ * require TLS closes it anyway.
  */
 public final class ClientHello {
 
@@ -213,10 +216,10 @@ public final class ClientHello {
           return Result.NOT_TLS;
         }
         sawAlpn = true;
-        alpn = alpn(m, body, bodyEnd);
-        if (alpn == null) {
-          return Result.NOT_TLS;
-        }
+        // A malformed ALPN list does not make the hello non-TLS: Envoy's inspector reads ALPN leniently in BoringSSL's
+        // early callback, and the handshake itself rejects it later.
+        List<String> offered = alpn(m, body, bodyEnd);
+        alpn = offered == null ? List.of() : offered;
       }
       p = bodyEnd;
     }

@@ -164,6 +164,11 @@ class ClientHelloTest {
     // two server_name extensions
     byte[] twice = concat(sni(0, "a.com"), sni(0, "b.com"));
     assertThat(ClientHello.sniOf(hello(twice))).isEqualTo(Result.NOT_TLS);
+    // a malformed ALPN list: still TLS, no ALPN
+    byte[] badAlpn = {0, 16, 0, 3, 0, 1, 0};
+    Result withBadAlpn = ClientHello.sniOf(hello(concat(sni(0, "a.com"), badAlpn)));
+    assertThat(withBadAlpn.hostName()).isEqualTo("a.com");
+    assertThat(withBadAlpn.alpn()).isEmpty();
     // a ClientHello without any extension
     assertThat(ClientHello.sniOf(hello(null)).kind()).isEqualTo(Kind.NO_SNI);
   }
