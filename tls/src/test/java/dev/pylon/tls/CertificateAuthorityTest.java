@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pylon.tls.testing.InMemoryHandshake;
 import dev.pylon.tls.testing.InMemoryHandshake.Outcome;
 import dev.pylon.tls.testing.TestPki;
+import java.io.StringWriter;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
@@ -18,9 +22,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Date;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -135,6 +148,33 @@ class CertificateAuthorityTest {
         .hasMessageStartingWith("cert-chain.pem does not link ca-cert.pem ('O=Pylon tests,CN=issuing ca', issued by "
             + "'O=Pylon tests,CN=policy ca') to root-cert.pem ['O=Pylon tests,CN=root']; cert-chain.pem holds "
             + "['O=Pylon tests,CN=issuing ca', 'O=Pylon tests,CN=root']: ");
+  }
+
+  @Test
+  void anRsaPluggedInCa_signsWithSha256WithRsa() throws Exception {
+    // Istio's tools/certs Makefiles make RSA roots and intermediates, keys as openssl writes them (PKCS#1)
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    KeyPair keys = generator.generateKeyPair();
+    X500Name name = new X500Name("O=Istio, CN=Root CA");
+    Instant now = Instant.now();
+    JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
+        Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(365))), name, keys.getPublic());
+    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    X509Certificate root = new JcaX509CertificateConverter().getCertificate(
+        builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate())));
+    StringWriter pkcs1 = new StringWriter();
+    try (JcaPEMWriter writer = new JcaPEMWriter(pkcs1)) {
+      writer.writeObject(keys); // "RSA PRIVATE KEY"
+    }
+    String rootPem = TestPki.pem(root);
+    CertificateAuthority ca = CertificateAuthority.fromPlugIn(rootPem, pkcs1.toString(), rootPem, rootPem);
+    CertificateKeyPair pair = ca.issueWorkload(GATEWAY, Duration.ofHours(1));
+    assertThat(pair.leaf().getSigAlgName()).isEqualTo("SHA256withRSA");
+    assertThat(pair.chain()).containsExactly(pair.leaf(), root);
+    TlsManagers.trustManager(ca.roots(), List.of(GATEWAY.sanMatcher()))
+        .checkClientTrusted(pair.chain().toArray(new X509Certificate[0]), "ECDHE_ECDSA");
   }
 
   @Test
