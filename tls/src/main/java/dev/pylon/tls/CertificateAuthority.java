@@ -3,8 +3,6 @@ package dev.pylon.tls;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -59,8 +57,6 @@ import org.bouncycastle.cert.jcajce.JcaX500NameUtil;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -240,10 +236,10 @@ public final class CertificateAuthority {
       }
     }
     // The key first and the certificate last: a reader that finds ca-cert.pem finds a complete set.
-    write(dir, CA_KEY, pem(List.of(caKey)), posix);
-    write(dir, ROOT_CERT, pem(roots.certificates()), posix);
-    write(dir, CERT_CHAIN, pem(chain), posix);
-    write(dir, CA_CERT, pem(List.of(caCertificate)), posix);
+    write(dir, CA_KEY, Pem.encode(caKey), posix);
+    write(dir, ROOT_CERT, Pem.encode(roots.certificates()), posix);
+    write(dir, CERT_CHAIN, Pem.encode(chain), posix);
+    write(dir, CA_CERT, Pem.encode(List.of(caCertificate)), posix);
   }
 
   /** The roots workloads trust (root-cert.pem): istiod's {@code ROOTCA} secret. */
@@ -322,19 +318,6 @@ public final class CertificateAuthority {
     Instant notBefore = cert.getNotBefore().toInstant();
     Duration lifetime = Duration.between(notBefore, cert.getNotAfter().toInstant());
     return notBefore.plus(Duration.ofMillis((long) (lifetime.toMillis() * (1 - RENEWAL_RATIO))));
-  }
-
-  /** The certificates PEM-encoded (a private key as PKCS#8), concatenated. */
-  static String pem(List<?> objects) {
-    StringWriter out = new StringWriter();
-    try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-      for (Object o : objects) {
-        writer.writeObject(o instanceof PrivateKey key ? new JcaPKCS8Generator(key, null) : o);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toString();
   }
 
   private static List<X509Certificate> certificates(String pem, String file) throws TlsConfigException {
