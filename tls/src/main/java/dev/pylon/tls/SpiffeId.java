@@ -81,7 +81,7 @@ public record SpiffeId(String trustDomain, String namespace, String serviceAccou
     return Optional.empty();
   }
 
-  /** {@code <trust domain>/ns/<namespace>/sa/<service account>}, the form AuthorizationPolicy {@code principals} use. */
+  /** {@code <trust domain>/ns/<namespace>/sa/<service account>}: the form of AuthorizationPolicy principals. */
   public String principal() {
     return trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount;
   }
@@ -103,7 +103,8 @@ public record SpiffeId(String trustDomain, String namespace, String serviceAccou
       throw new IllegalArgumentException(where + ": the trust domain is empty");
     }
     if (td.length() > MAX_TRUST_DOMAIN) {
-      throw new IllegalArgumentException(where + ": the trust domain is longer than " + MAX_TRUST_DOMAIN + " characters");
+      throw new IllegalArgumentException(where + ": the trust domain is longer than " + MAX_TRUST_DOMAIN
+          + " characters");
     }
     for (int i = 0; i < td.length(); i++) {
       char c = td.charAt(i);

@@ -189,7 +189,8 @@ class TlsManagersTest {
     generator.initialize(256);
     KeyPair keys = generator.generateKeyPair();
     Instant now = Instant.now();
-    var builder = new JcaX509v3CertificateBuilder(X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded()),
+    X500Name issuer = X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded());
+    var builder = new JcaX509v3CertificateBuilder(issuer,
         BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)),
         new X500Name("CN=client-only"), keys.getPublic());
     builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));

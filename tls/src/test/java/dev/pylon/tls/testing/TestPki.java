@@ -83,7 +83,8 @@ public final class TestPki {
   public TestPki intermediate(String name) {
     KeyPair keys = ecKeyPair();
     X509Certificate cert = sign(new X500Name("CN=" + name + ", O=Pylon tests"), keys, keyPair.getPrivate(),
-        X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), Duration.ofDays(30), true, List.of(), false);
+        X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), Duration.ofDays(30), true, List.of(),
+        false);
     return new TestPki(name, keys, cert);
   }
 
