@@ -120,6 +120,11 @@ public final class ConfigSnapshot {
     return get(new ResourceKey(ResourceParser.SECRET, namespace, name)).map(KubeSecret.class::cast);
   }
 
+  /** Istio's plug-in CA Secret {@code istio-system/cacerts}, if the config has it. */
+  public Optional<KubeSecret> plugInCa() {
+    return secret(MeshConfig.NAMESPACE, CoreParser.PLUG_IN_CA);
+  }
+
   /** The mesh config ConfigMap {@code istio-system/istio}, or {@link MeshConfig#DEFAULT} when there is none. */
   public MeshConfig meshConfig() {
     return get(new ResourceKey(ResourceParser.CONFIG_MAP, MeshConfig.NAMESPACE, MeshConfig.NAME))

@@ -1,7 +1,9 @@
 package dev.pylon.xds.config;
 
+import dev.pylon.tls.CertificateAuthority;
 import dev.pylon.tls.CertificateKeyPair;
 import dev.pylon.tls.Pem;
+import dev.pylon.tls.SpiffeId;
 import dev.pylon.tls.TlsConfigException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -19,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Reads the Kubernetes core documents that carry TLS and mesh settings: {@code Secret}s (their PEM validated with the
@@ -28,13 +29,13 @@ import java.util.regex.Pattern;
 final class CoreParser {
 
   private static final String TLS_TYPE = "kubernetes.io/tls";
+  /** The name of Istio's plug-in CA Secret in {@code istio-system}. */
+  static final String PLUG_IN_CA = "cacerts";
   /** Certificate key, private key: the pairs a Secret may hold. */
   private static final List<List<String>> PAIRS =
       List.of(List.of("tls.crt", "tls.key"), List.of("cert", "key"), List.of("ca-cert.pem", "ca-key.pem"));
   private static final Set<String> BUNDLES = Set.of("ca.crt", "cacert", "root-cert.pem", "cert-chain.pem");
   private static final List<String> MODES = List.of("ALLOW_ANY", "REGISTRY_ONLY");
-  /** A trust domain: DNS-like labels (Istio allows letters, digits, '.', '-', '_'). */
-  private static final Pattern TRUST_DOMAIN = Pattern.compile("[A-Za-z0-9._-]+");
 
   private CoreParser() {}
 
@@ -82,7 +83,33 @@ final class CoreParser {
         certificates(values.get(bundle), fields.get(bundle));
       }
     }
+    if (isPlugInCa(meta.namespace(), meta.name())) {
+      plugInCa(doc, values);
+    }
     return new KubeSecret(meta, type, new TreeMap<>(values));
+  }
+
+  /** Whether a Secret is Istio's plug-in CA, {@code istio-system/cacerts}. */
+  static boolean isPlugInCa(String namespace, String name) {
+    return MeshConfig.NAMESPACE.equals(namespace) && PLUG_IN_CA.equals(name);
+  }
+
+  /** The plug-in CA must be usable as one: a CA certificate valid now, its key, a path to the root. */
+  private static void plugInCa(Field doc, Map<String, String> values) {
+    for (String required : List.of(CertificateAuthority.CA_CERT, CertificateAuthority.CA_KEY,
+        CertificateAuthority.ROOT_CERT)) {
+      if (!values.containsKey(required)) {
+        throw doc.get("data").error("missing " + required + " (Istio's plug-in CA holds ca-cert.pem, ca-key.pem, "
+            + "root-cert.pem and cert-chain.pem)");
+      }
+    }
+    try {
+      CertificateAuthority.fromPlugIn(values.get(CertificateAuthority.CA_CERT),
+          values.get(CertificateAuthority.CA_KEY), values.get(CertificateAuthority.ROOT_CERT),
+          values.get(CertificateAuthority.CERT_CHAIN));
+    } catch (TlsConfigException e) {
+      throw doc.get("data").error("not a usable CA: " + e.getMessage());
+    }
   }
 
   private static byte[] decode(Field field) {
@@ -162,8 +189,10 @@ final class CoreParser {
     Field trustField = mesh.get("trustDomain");
     if (trustField.present()) {
       trustDomain = trustField.requiredString();
-      if (!TRUST_DOMAIN.matcher(trustDomain).matches()) {
-        throw trustField.error("invalid trust domain \"" + trustDomain + "\" (letters, digits, '.', '-', '_')");
+      try {
+        new SpiffeId(trustDomain, "ns", "sa");
+      } catch (IllegalArgumentException e) {
+        throw trustField.error("invalid trust domain \"" + trustDomain + "\": " + e.getMessage());
       }
     }
     MeshConfig.OutboundTrafficPolicy policy = MeshConfig.OutboundTrafficPolicy.ALLOW_ANY;

@@ -16,7 +16,9 @@ import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +38,13 @@ import org.slf4j.LoggerFactory;
  * identity ({@link NodeIdentities}). A group's snapshot is computed when its first request arrives, and every group's
  * again after each change; the version is a hash of the resources, so an edit that changes nothing pushes nothing.
  *
- * <p>Threads: config reloads run on one thread, DNS resolution on another, and gRPC requests on gRPC's; all of them
- * compute and publish snapshots under one lock, so snapshots are published in order.
+ * <p>Each snapshot carries the SDS secrets its listeners and clusters name (Secrets of the config directory and
+ * certificate files it names, read by the control plane), and the gateway's mesh certificate ({@code default}) and
+ * roots ({@code ROOTCA}) when they are named or the proxy asks for them ({@link MeshCertificates}); a certificate due for
+ * renewal is re-issued and pushed as a new version.
+ *
+ * <p>Threads: config reloads run on one thread, DNS resolution on another, certificate renewals on a third, and gRPC
+ * requests on gRPC's; all of them compute and publish snapshots under one lock, so snapshots are published in order.
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -50,7 +58,9 @@ public final class ControlPlane implements AutoCloseable {
   private final SimpleCache<GatewayIdentity> cache = new SimpleCache<>(identities);
   private final ScheduledExecutorService configExecutor = singleThread("pylon-xds-config");
   private final ScheduledExecutorService dnsExecutor = singleThread("pylon-xds-dns");
+  private final ScheduledExecutorService caExecutor = singleThread("pylon-xds-ca");
   private final DirectoryWatcher watcher;
+  private final Clock clock;
   private Server server;
 
   private final Object lock = new Object();
@@ -61,14 +71,22 @@ public final class ControlPlane implements AutoCloseable {
   private final Map<GatewayIdentity, String> versions = new HashMap<>();
   private final Map<GatewayIdentity, List<String>> warnings = new HashMap<>();
   private Set<String> loggedWarnings = new HashSet<>();
+  private final MeshCertificates meshCertificates;
+  /** Identities whose proxies asked for the mesh secrets by name (served even when no resource uses them). */
+  private final Set<GatewayIdentity> meshSecretsRequested = new HashSet<>();
+  private ScheduledFuture<?> renewal;
+  private Instant renewalAt;
+  private List<String> loggedIgnoredMeshKeys = List.of();
   // config thread only
   private Set<String> loggedRejections = new HashSet<>();
   private Set<String> loggedSkips = new HashSet<>();
 
-  private ControlPlane(ControlPlaneConfig config, DnsResolver.HostResolver resolver) {
+  private ControlPlane(ControlPlaneConfig config, DnsResolver.HostResolver resolver, Clock clock) {
     this.config = config;
+    this.clock = clock;
     this.dnsResolver = new DnsResolver(resolver);
     this.watcher = new DirectoryWatcher(config.configDir(), configExecutor, this::reloadQuietly, DEBOUNCE, RESCAN);
+    this.meshCertificates = new MeshCertificates(config.stateDir(), config.workloadCertTtl(), clock);
   }
 
   /**
@@ -82,7 +100,12 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   static ControlPlane start(ControlPlaneConfig config, DnsResolver.HostResolver resolver) throws IOException {
-    ControlPlane controlPlane = new ControlPlane(config, resolver);
+    return start(config, resolver, Clock.systemUTC());
+  }
+
+  static ControlPlane start(ControlPlaneConfig config, DnsResolver.HostResolver resolver, Clock clock)
+      throws IOException {
+    ControlPlane controlPlane = new ControlPlane(config, resolver, clock);
     try {
       controlPlane.startServing();
     } catch (IOException | RuntimeException e) {
@@ -139,6 +162,7 @@ public final class ControlPlane implements AutoCloseable {
     watcher.close();
     configExecutor.shutdownNow();
     dnsExecutor.shutdownNow();
+    caExecutor.shutdownNow();
     if (server != null) {
       // ADS streams never complete on their own: cancel them rather than wait
       server.shutdownNow();
@@ -174,9 +198,11 @@ public final class ControlPlane implements AutoCloseable {
     synchronized (lock) {
       current = next;
       registry = ServiceRegistry.build(current, dns);
+      meshCertificates.plugInCa(current.plugInCa().orElse(null));
       publishAll();
       needDns = !dns.addresses().keySet().containsAll(DnsResolver.namesToResolve(next));
     }
+    watcher.watchFiles(next.watchedFiles());
     if (needDns && !dnsExecutor.isShutdown()) {
       dnsExecutor.execute(this::refreshDns);
     }
@@ -199,6 +225,12 @@ public final class ControlPlane implements AutoCloseable {
       }
     }
     loggedSkips = skips;
+    List<String> ignored = next.meshConfig().ignoredKeys();
+    if (!ignored.isEmpty() && !ignored.equals(loggedIgnoredMeshKeys)) {
+      logger.info("mesh config istio-system/istio: {} not read by Pylon (only trustDomain and "
+          + "outboundTrafficPolicy.mode are)", ignored);
+    }
+    loggedIgnoredMeshKeys = ignored;
   }
 
   private void refreshDns() {
@@ -224,12 +256,17 @@ public final class ControlPlane implements AutoCloseable {
 
   // ---- snapshots ----
 
-  /** Computes the snapshot of a gateway identity seen for the first time; called before its watch is created. */
-  private void ensureGroup(GatewayIdentity identity) {
+  /**
+   * Computes the snapshot of a gateway identity seen for the first time, or again when its proxy first asks for the
+   * mesh secrets; called before the request's watch is created.
+   */
+  private void ensureGroup(GatewayIdentity identity, boolean meshSecrets) {
     synchronized (lock) {
-      if (!versions.containsKey(identity)) {
+      boolean newlyRequested = meshSecrets && meshSecretsRequested.add(identity);
+      if (!versions.containsKey(identity) || newlyRequested) {
         publish(identity);
         logWarnings();
+        scheduleRenewal();
       }
     }
   }
@@ -239,10 +276,40 @@ public final class ControlPlane implements AutoCloseable {
       publish(identity);
     }
     logWarnings();
+    scheduleRenewal();
+  }
+
+  /** Publishes again when the earliest workload certificate is due for renewal (a renewal is a new version). */
+  private void scheduleRenewal() {
+    Instant next = meshCertificates.nextRenewal().orElse(null);
+    if (next == null || caExecutor.isShutdown()
+        || next.equals(renewalAt) && renewal != null && !renewal.isDone()) {
+      return;
+    }
+    if (renewal != null) {
+      renewal.cancel(false);
+    }
+    renewalAt = next;
+    long delay = Math.max(0, Duration.between(clock.instant(), next).toMillis());
+    renewal = caExecutor.schedule(this::renewCertificates, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private void renewCertificates() {
+    try {
+      synchronized (lock) {
+        renewalAt = null;
+        publishAll();
+      }
+    } catch (RuntimeException e) {
+      logger.error("renewing workload certificates failed", e);
+    }
   }
 
   private void publish(GatewayIdentity identity) {
     XdsResources resources = Translator.translate(current, registry, identity, config.gatewayClassName());
+    if (resources.usesMeshSecrets() || meshSecretsRequested.contains(identity)) {
+      resources = resources.withSecrets(meshCertificates.secrets(identity, current.meshConfig().trustDomain()));
+    }
     warnings.put(identity, resources.warnings());
     String version = resources.version();
     if (version.equals(versions.get(identity))) {
@@ -254,12 +321,12 @@ public final class ControlPlane implements AutoCloseable {
       return;
     }
     cache.setSnapshot(identity, Snapshot.create(resources.clusters(), resources.endpoints(), resources.listeners(),
-        resources.routes(), List.of(), version));
+        resources.routes(), resources.secrets(), version));
     versions.put(identity, version);
-    logger.info("xDS version {} for gateway {}: {} listeners, {} virtual hosts, {} clusters", version, identity,
-        resources.listeners().size(),
+    logger.info("xDS version {} for gateway {}: {} listeners, {} virtual hosts, {} clusters, {} secrets", version,
+        identity, resources.listeners().size(),
         resources.routes().stream().mapToInt(route -> route.getVirtualHostsCount()).sum(),
-        resources.clusters().size());
+        resources.clusters().size(), resources.secrets().size());
   }
 
   private void logWarnings() {

@@ -7,12 +7,14 @@ import java.util.Objects;
 
 /**
  * How to run the control plane: the config directory, the address and port of the xDS (ADS) gRPC server (port 0 picks
- * a free port), how often DNS ServiceEntries are resolved again, and the Gateway API class it serves (Gateways whose
- * {@code gatewayClassName} is another class are left to other implementations). Null address, refresh and class mean
- * the defaults.
+ * a free port), how often DNS ServiceEntries are resolved again, the Gateway API class it serves (Gateways whose
+ * {@code gatewayClassName} is another class are left to other implementations), the state directory (where a mesh CA
+ * root it generates is kept, in {@code <stateDir>/ca}, when the config has no plug-in CA Secret
+ * {@code istio-system/cacerts}) and the lifetime of the workload certificates it issues gateways (renewed at half of
+ * it). Null values mean the defaults.
  */
 public record ControlPlaneConfig(Path configDir, String bindAddress, int port, Duration dnsRefresh,
-    String gatewayClassName) {
+    String gatewayClassName, Path stateDir, Duration workloadCertTtl) {
 
   public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
   /** Istio's plaintext xDS port. */
@@ -20,6 +22,8 @@ public record ControlPlaneConfig(Path configDir, String bindAddress, int port, D
   public static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(30);
   /** The default Gateway API class: {@code pylon}. */
   public static final String DEFAULT_GATEWAY_CLASS_NAME = Translator.DEFAULT_GATEWAY_CLASS;
+  /** Istio's default workload certificate lifetime ({@code DEFAULT_WORKLOAD_CERT_TTL}): 24 hours. */
+  public static final Duration DEFAULT_WORKLOAD_CERT_TTL = Duration.ofHours(24);
 
   public ControlPlaneConfig {
     Objects.requireNonNull(configDir, "configDir");
@@ -35,6 +39,17 @@ public record ControlPlaneConfig(Path configDir, String bindAddress, int port, D
     if (gatewayClassName.isBlank()) {
       throw new IllegalArgumentException("gatewayClassName: must not be empty");
     }
+    stateDir = stateDir == null ? defaultStateDir() : stateDir;
+    workloadCertTtl = workloadCertTtl == null ? DEFAULT_WORKLOAD_CERT_TTL : workloadCertTtl;
+    if (workloadCertTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("workloadCertTtl: " + workloadCertTtl + " (expected: at least 1s)");
+    }
+  }
+
+  /** The default state directory and certificate lifetime. */
+  public ControlPlaneConfig(Path configDir, String bindAddress, int port, Duration dnsRefresh,
+      String gatewayClassName) {
+    this(configDir, bindAddress, port, dnsRefresh, gatewayClassName, null, null);
   }
 
   /** The default Gateway API class. */
@@ -47,19 +62,38 @@ public record ControlPlaneConfig(Path configDir, String bindAddress, int port, D
     this(configDir, DEFAULT_BIND_ADDRESS, DEFAULT_PORT, DEFAULT_DNS_REFRESH, DEFAULT_GATEWAY_CLASS_NAME);
   }
 
+  /** {@code ${user.home}/.pylon}. */
+  public static Path defaultStateDir() {
+    return Path.of(System.getProperty("user.home"), ".pylon");
+  }
+
   public ControlPlaneConfig withBindAddress(String bindAddress) {
-    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName);
+    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName, stateDir,
+        workloadCertTtl);
   }
 
   public ControlPlaneConfig withPort(int port) {
-    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName);
+    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName, stateDir,
+        workloadCertTtl);
   }
 
   public ControlPlaneConfig withDnsRefresh(Duration dnsRefresh) {
-    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName);
+    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName, stateDir,
+        workloadCertTtl);
   }
 
   public ControlPlaneConfig withGatewayClassName(String gatewayClassName) {
-    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName);
+    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName, stateDir,
+        workloadCertTtl);
+  }
+
+  public ControlPlaneConfig withStateDir(Path stateDir) {
+    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName, stateDir,
+        workloadCertTtl);
+  }
+
+  public ControlPlaneConfig withWorkloadCertTtl(Duration workloadCertTtl) {
+    return new ControlPlaneConfig(configDir, bindAddress, port, dnsRefresh, gatewayClassName, stateDir,
+        workloadCertTtl);
   }
 }

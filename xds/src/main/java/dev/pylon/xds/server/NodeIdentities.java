@@ -3,6 +3,7 @@ package dev.pylon.xds.server;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.pylon.xds.translate.GatewayIdentity;
+import dev.pylon.xds.translate.Translator;
 import io.envoyproxy.controlplane.cache.NodeGroup;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -29,12 +30,33 @@ final class NodeIdentities implements NodeGroup<GatewayIdentity>, DiscoveryServe
 
   private static final Logger logger = LoggerFactory.getLogger(NodeIdentities.class);
 
+  static final String SECRET_TYPE = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
+
+  /** Told about each request before the cache answers it. */
+  @FunctionalInterface
+  interface RequestListener {
+    /**
+     * @param meshSecrets whether the request asks for the mesh certificate or root by name (SDS {@code default},
+     *     {@code ROOTCA}), as a proxy asks for its own identity
+     */
+    void onRequest(GatewayIdentity identity, boolean meshSecrets);
+  }
+
   private final Map<Long, GatewayIdentity> streams = new ConcurrentHashMap<>();
   private final ThreadLocal<GatewayIdentity> current = new ThreadLocal<>();
-  private final Consumer<GatewayIdentity> onRequest;
+  private final RequestListener onRequest;
+
+  NodeIdentities(RequestListener onRequest) {
+    this.onRequest = onRequest;
+  }
 
   NodeIdentities(Consumer<GatewayIdentity> onRequest) {
-    this.onRequest = onRequest;
+    this((identity, meshSecrets) -> onRequest.accept(identity));
+  }
+
+  private static boolean asksMeshSecrets(String typeUrl, java.util.List<String> names) {
+    return SECRET_TYPE.equals(typeUrl) && (names.contains(Translator.MESH_CERTIFICATE_SECRET)
+        || names.contains(Translator.MESH_ROOT_SECRET));
   }
 
   /** The identity a node declares; a node without metadata is in {@code istio-system} with no labels. */
@@ -86,7 +108,7 @@ final class NodeIdentities implements NodeGroup<GatewayIdentity>, DiscoveryServe
       logger.warn("xDS stream {} ({}) rejected {} version {}: {}", streamId, identity, request.getTypeUrl(),
           request.getVersionInfo(), request.getErrorDetail().getMessage());
     }
-    onRequest.accept(identity);
+    onRequest.onRequest(identity, asksMeshSecrets(request.getTypeUrl(), request.getResourceNamesList()));
   }
 
   @Override
@@ -96,7 +118,7 @@ final class NodeIdentities implements NodeGroup<GatewayIdentity>, DiscoveryServe
       logger.warn("xDS delta stream {} ({}) rejected {}: {}", streamId, identity, request.getTypeUrl(),
           request.getErrorDetail().getMessage());
     }
-    onRequest.accept(identity);
+    onRequest.onRequest(identity, asksMeshSecrets(request.getTypeUrl(), request.getResourceNamesSubscribeList()));
   }
 
   private GatewayIdentity identify(long streamId, Node node) {

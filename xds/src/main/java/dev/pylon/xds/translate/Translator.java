@@ -1,8 +1,13 @@
 package dev.pylon.xds.translate;
 
+import dev.pylon.tls.CertificateKeyPair;
+import dev.pylon.tls.Pem;
+import dev.pylon.tls.TrustBundle;
 import dev.pylon.xds.config.ConfigSnapshot;
 import dev.pylon.xds.registry.DnsTable;
 import dev.pylon.xds.registry.ServiceRegistry;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.util.List;
 
 /**
  * {@code Translator} turns the config of files mode into the Envoy v3 resources of one gateway identity, with Istio's
@@ -47,6 +52,17 @@ public final class Translator {
   public static final String DEFAULT_GATEWAY_CLASS = "pylon";
 
   private Translator() {}
+
+  /**
+   * The mesh secrets of a gateway, as istio-agent serves them: {@link #MESH_CERTIFICATE_SECRET} (its workload
+   * certificate chain and key) and {@link #MESH_ROOT_SECRET} (the roots), inline PEM.
+   */
+  public static List<Secret> meshSecrets(CertificateKeyPair workload, TrustBundle roots) {
+    return List.of(
+        TlsContexts.validationSecret(MESH_ROOT_SECRET, Pem.encode(roots.certificates())),
+        TlsContexts.certificateSecret(MESH_CERTIFICATE_SECRET, Pem.encode(workload.chain()),
+            Pem.encode(workload.privateKey())));
+  }
 
   /** Translates with no DNS results (DNS ServiceEntries without IP endpoints have no endpoints). */
   public static XdsResources translate(ConfigSnapshot config, GatewayIdentity gateway) {
