@@ -23,12 +23,18 @@ final class ControlPlaneOptions {
       description = "Gateway API class served: Gateways with this gatewayClassName apply (default: ${DEFAULT-VALUE}).")
   String gatewayClass;
 
+  @Option(names = "--state-dir", defaultValue = "${sys:user.home}/.pylon", paramLabel = "DIR",
+      description = "Where the control plane keeps state: the mesh CA root it generates (in DIR/ca) when the config "
+          + "has no plug-in CA Secret istio-system/cacerts (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
   /** {@code null} when the directory exists, else the message to print. */
   String problem(String command) {
     return Files.isDirectory(config) ? null : "pylon " + command + ": --config " + config + ": not a directory";
   }
 
   ControlPlaneConfig config(String bindAddress) {
-    return new ControlPlaneConfig(config.toAbsolutePath(), bindAddress, xdsPort, dnsRefresh, gatewayClass);
+    return new ControlPlaneConfig(config.toAbsolutePath(), bindAddress, xdsPort, dnsRefresh, gatewayClass,
+        stateDir.toAbsolutePath(), null);
   }
 }

@@ -31,6 +31,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--xds-port", defaultValue = "15010", description = "Control plane xDS port on loopback (default: ${DEFAULT-VALUE}).")
   int xdsPort;
 
+  @Option(names = "--state-dir", defaultValue = "${sys:user.home}/.pylon", paramLabel = "DIR",
+      description = "Where the control plane keeps the mesh CA root it generates, in DIR/ca (default: "
+          + "${DEFAULT-VALUE}).")
+  Path stateDir;
+
   @Mixin GatewayOptions gateway;
 
   @Override
@@ -54,7 +59,8 @@ final class DemoCommand implements Callable<Integer> {
     try {
       pylon = Blocking.await(
           EmbeddedPylon.start(
-              new ControlPlaneConfig(dir.toAbsolutePath(), "127.0.0.1", xdsPort, Duration.ofSeconds(30)),
+              new ControlPlaneConfig(dir.toAbsolutePath(), "127.0.0.1", xdsPort, Duration.ofSeconds(30))
+                  .withStateDir(stateDir.toAbsolutePath()),
               gateway.config(null, null)),
           Duration.ofSeconds(30));
       Blocking.await(pylon.gateway().whenReady(), Duration.ofSeconds(30));

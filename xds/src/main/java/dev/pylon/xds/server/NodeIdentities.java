@@ -12,7 +12,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,10 +47,6 @@ final class NodeIdentities implements NodeGroup<GatewayIdentity>, DiscoveryServe
 
   NodeIdentities(RequestListener onRequest) {
     this.onRequest = onRequest;
-  }
-
-  NodeIdentities(Consumer<GatewayIdentity> onRequest) {
-    this((identity, meshSecrets) -> onRequest.accept(identity));
   }
 
   private static boolean asksMeshSecrets(String typeUrl, java.util.List<String> names) {

@@ -44,7 +44,7 @@ class NodeIdentitiesTest {
   @Test
   void requestsWithoutNode_belongToTheirStreamsIdentity() {
     List<GatewayIdentity> seen = new ArrayList<>();
-    NodeIdentities identities = new NodeIdentities(seen::add);
+    NodeIdentities identities = new NodeIdentities((identity, meshSecrets) -> seen.add(identity));
     Node node = AdsTestClient.istioNode("gateways", Map.of("istio", "ingressgateway"), "");
     GatewayIdentity expected = NodeIdentities.identityOf(node);
 
