@@ -28,6 +28,7 @@ public final class AdsTestClient implements AutoCloseable {
   public static final String RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
   public static final String CDS = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
   public static final String EDS = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+  public static final String SDS = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
 
   private final ManagedChannel channel;
   private final StreamObserver<DiscoveryRequest> requests;
