@@ -89,6 +89,47 @@ final class Secrets {
     return sdsName;
   }
 
+  /**
+   * The system trust store as a CA secret, {@code file-root:system} (istiod's name: istio-agent serves the OS bundle
+   * under it): the JVM's default trust anchors, PEM, sorted by subject. Used when a server must be checked for SANs
+   * against the system trust store (without SANs, no validation context at all means the gateway's own trust store).
+   * Null when the JVM has no default trust anchors.
+   */
+  String systemCa() {
+    String pem = SystemTrust.PEM;
+    if (pem == null) {
+      return null;
+    }
+    served.computeIfAbsent(SYSTEM_CA, n -> TlsContexts.validationSecret(n, pem));
+    return SYSTEM_CA;
+  }
+
+  static final String SYSTEM_CA = "file-root:system";
+
+  /** The JVM's default trust anchors, read once. */
+  private static final class SystemTrust {
+    static final String PEM = load();
+
+    private static String load() {
+      try {
+        javax.net.ssl.TrustManagerFactory factory =
+            javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        factory.init((java.security.KeyStore) null);
+        List<java.security.cert.X509Certificate> anchors = new ArrayList<>();
+        for (javax.net.ssl.TrustManager manager : factory.getTrustManagers()) {
+          if (manager instanceof javax.net.ssl.X509TrustManager x509) {
+            anchors.addAll(List.of(x509.getAcceptedIssuers()));
+          }
+        }
+        anchors.sort(java.util.Comparator.comparing((java.security.cert.X509Certificate c) ->
+            c.getSubjectX500Principal().getName()).thenComparing(c -> c.getSerialNumber()));
+        return anchors.isEmpty() ? null : dev.pylon.tls.Pem.encode(anchors);
+      } catch (java.security.GeneralSecurityException | RuntimeException e) {
+        return null;
+      }
+    }
+  }
+
   /** The secrets referenced so far, by name. */
   List<Secret> served() {
     return new ArrayList<>(served.values());

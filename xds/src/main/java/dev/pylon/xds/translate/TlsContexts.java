@@ -108,8 +108,8 @@ final class TlsContexts {
   /** Against the CA of an SDS secret, with the SANs the server must have. */
   record SdsCa(String secret, List<String> subjectAltNames) implements Verification {}
 
-  /** Against the system trust store (no validation context), with the SANs the server must have when any. */
-  record SystemTrust(List<String> subjectAltNames) implements Verification {}
+  /** Against the gateway's system trust store: no validation context (SANs are checked with {@link SdsCa}). */
+  record SystemTrust() implements Verification {}
 
   /** Not at all (Istio {@code insecureSkipVerify}). */
   record SkipVerify() implements Verification {}
@@ -129,15 +129,10 @@ final class TlsContexts {
     }
     if (verification instanceof SdsCa ca) {
       common.setCombinedValidationContext(combined(ca.secret(), ca.subjectAltNames()));
-    } else if (verification instanceof SystemTrust trust) {
-      if (!trust.subjectAltNames().isEmpty()) {
-        common.setValidationContext(CertificateValidationContext.newBuilder()
-            .addAllMatchSubjectAltNames(exact(trust.subjectAltNames())));
-      }
-    } else {
+    } else if (verification instanceof SkipVerify) {
       common.setValidationContext(CertificateValidationContext.newBuilder()
           .setTrustChainVerification(CertificateValidationContext.TrustChainVerification.ACCEPT_UNTRUSTED));
-    }
+    } // SystemTrust: no validation context
     UpstreamTlsContext.Builder context = UpstreamTlsContext.newBuilder().setCommonTlsContext(common);
     if (!sni.isEmpty()) {
       context.setSni(sni);

@@ -499,7 +499,8 @@ final class Translation {
    * the endpoints' service accounts, and an Istio sidecar's ALPN. SIMPLE/MUTUAL: SNI {@code sni}, else the destination
    * host (istiod leaves it to Envoy's {@code auto_sni}, which sends the request's host: the same name for a gateway
    * routing to the host); SANs {@code subjectAltNames}, else a ServiceEntry's identities; the CA of the credential, of
-   * {@code caCertificates}, or the system trust store; {@code h2} offered on HTTP/2 clusters.
+   * {@code caCertificates}, or the system trust store (no validation context; with SANs to check, istiod's
+   * {@code file-root:system} secret of the JVM's trust anchors); {@code h2} offered on HTTP/2 clusters.
    */
   private UpstreamTlsContext upstreamTls(String clusterName, ClusterSource source) {
     DestinationRule.ClientTls tls = source.policy().tls();
@@ -554,8 +555,16 @@ final class Translation {
           return null;
         }
         verification = new TlsContexts.SdsCa(ca, sans);
+      } else if (sans.isEmpty()) {
+        verification = new TlsContexts.SystemTrust();
       } else {
-        verification = new TlsContexts.SystemTrust(sans);
+        // SANs against the system trust store: istiod's shape, the CA secret file-root:system
+        String system = secrets.systemCa();
+        if (system == null) {
+          warnings.add(where + ": the JVM has no default trust anchors to verify " + sans + " against: no endpoints");
+          return null;
+        }
+        verification = new TlsContexts.SdsCa(system, sans);
       }
     }
     return TlsContexts.upstream(sni, http2 ? List.of("h2") : List.of(), certificate, verification);

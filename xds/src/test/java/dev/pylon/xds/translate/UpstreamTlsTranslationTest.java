@@ -193,9 +193,13 @@ class UpstreamTlsTranslationTest {
     files.write("registry.yaml", Files.readString(dir.resolve("registry.yaml"))
         .replace("resolution: STATIC", "resolution: STATIC\n  subjectAltNames: [api.example.com]"));
     resources = translate(apiRule("{mode: SIMPLE}"));
-    assertThat(upstream(cluster(resources, "outbound|443||" + API)).getCommonTlsContext().getValidationContext())
-        .isEqualTo(CertificateValidationContext.newBuilder()
-            .addMatchSubjectAltNames(StringMatcher.newBuilder().setExact(API)).build());
+    // SANs to check against the system trust store: istiod's shape, with the JVM's trust anchors as file-root:system
+    assertThat(upstream(cluster(resources, "outbound|443||" + API)).getCommonTlsContext()
+        .getCombinedValidationContext()).isEqualTo(combined("file-root:system", API));
+    assertThat(resources.secrets()).singleElement().satisfies(secret -> {
+      assertThat(secret.getName()).isEqualTo("file-root:system");
+      assertThat(secret.getValidationContext().getTrustedCa().getInlineString()).contains("BEGIN CERTIFICATE");
+    });
   }
 
   @Test
