@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Translates the Istio bookinfo sample from the shared corpus, and {@code src/test/resources/traffic-management/}
- * (every traffic-management field on one gateway). The whole outputs are compared with
- * {@code src/test/resources/golden/bookinfo-gateway.json} and {@code golden/traffic-management.json}; after an intended
+ * Translates the Istio bookinfo sample from the shared corpus, {@code src/test/resources/traffic-management/}
+ * (every traffic-management field on one gateway) and {@code src/test/resources/tls/} (the TLS shapes). The whole
+ * outputs are compared with {@code src/test/resources/golden/bookinfo-gateway.json}, {@code golden/traffic-management.json}
+ * and {@code golden/tls.json}; after an intended
  * change of the translation, regenerate them with {@code mvn -B -o -q -pl xds -am test -Dtest=TranslatorGoldenTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dpylon.golden.update=true} and review the diff.
  */
@@ -29,6 +30,8 @@ class TranslatorGoldenTest {
   private static final Path GOLDEN = Path.of("src/test/resources/golden/bookinfo-gateway.json");
   private static final Path TRAFFIC_GOLDEN = Path.of("src/test/resources/golden/traffic-management.json");
   private static final Path TRAFFIC_CONFIG = Path.of("src/test/resources/traffic-management/config.yaml");
+  private static final Path TLS_GOLDEN = Path.of("src/test/resources/golden/tls.json");
+  private static final Path TLS_CONFIG = Path.of("src/test/resources/tls/config.yaml");
   private static final GatewayIdentity INGRESS =
       GatewayIdentity.of("istio-system", Map.of("istio", "ingressgateway", "app", "istio-ingressgateway"),
           "istio-ingressgateway-service-account");
@@ -110,6 +113,22 @@ class TranslatorGoldenTest {
 
     assertMatchesGolden(resources.toJson(), TRAFFIC_GOLDEN);
     assertThat(Translator.translate(ConfigLoader.load(dir), INGRESS).toJson()).isEqualTo(resources.toJson());
+  }
+
+  @Test
+  void tls_matchesGoldenJson() throws IOException {
+    new ConfigDir(dir).copy(TLS_CONFIG, "config.yaml");
+    ConfigSnapshot config = ConfigLoader.load(dir);
+    assertThat(config.rejectionMessages()).isEmpty();
+    XdsResources resources = Translator.translate(config,
+        dev.pylon.xds.registry.DnsTable.of(Map.of("en.wikipedia.org", java.util.List.of("198.51.100.10"))), INGRESS);
+    assertThat(resources.danglingReferences()).isEmpty();
+    assertThat(resources.usesMeshSecrets()).isTrue();
+    assertThat(resources.warnings()).containsExactly("destination host unregistered.example.net is not in the "
+        + "service registry: routes to it answer 502 (outboundTrafficPolicy REGISTRY_ONLY; named by VirtualService "
+        + "shop/shop)");
+
+    assertMatchesGolden(resources.toJson(), TLS_GOLDEN);
   }
 
   private static void assertMatchesGolden(String json, Path golden) throws IOException {
