@@ -18,19 +18,34 @@ import java.util.List;
  * <p>What it emits, and nothing else (the gateway NACKs fields it does not implement):
  * <ul>
  *   <li>one {@code Listener} {@code 0.0.0.0_<port>} (or {@code <bind>_<port>}) per server port of the Gateways that
- *       select the identity (and listener port of the Gateway API Gateways that apply to it), with one
+ *       select the identity (and listener port of the Gateway API Gateways that apply to it). A plaintext port has one
  *       {@code http_connection_manager} using RDS over ADS, the fault, CORS and router filters and the websocket
- *       upgrade, as istiod's gateway listeners have;</li>
- *   <li>one {@code RouteConfiguration} {@code http.<port>} (or {@code http.<port>.<bind>}) per listener, one virtual host
- *       per host bound on that port, its routes carrying what the VirtualService rules say (delegates expanded):
- *       matches, forwarding with rewrites, mirrors, hash policies and Istio's retry policy, or a redirect or direct
- *       response; header changes; per-route fault and CORS configuration;</li>
+ *       upgrade, as istiod's gateway listeners have. A port of HTTPS servers (SIMPLE, MUTUAL, OPTIONAL_MUTUAL,
+ *       ISTIO_MUTUAL) starts with the TLS inspector and has one chain per server: its hosts as SNI names, a
+ *       {@code DownstreamTlsContext} naming SDS secrets, and its own route configuration
+ *       {@code https.<port>.<port name>.<gateway>.<namespace>}. A port of PASSTHROUGH servers has one chain per
+ *       VirtualService {@code tls} match (SNI names, transport {@code tls}) with a {@code tcp_proxy} to its
+ *       destinations. One port is plaintext, terminating or passthrough: servers of another kind are dropped with a
+ *       warning;</li>
+ *   <li>one {@code RouteConfiguration} {@code http.<port>} (or {@code http.<port>.<bind>}) per plaintext listener and
+ *       one per HTTPS server, one virtual host per host bound there, its routes carrying what the VirtualService rules
+ *       say (delegates expanded): matches, forwarding with rewrites, mirrors, hash policies and Istio's retry policy,
+ *       or a redirect or direct response; header changes; per-route fault and CORS configuration; {@code require_tls}
+ *       on the hosts of {@code httpsRedirect} servers;</li>
  *   <li>one EDS {@code Cluster} {@code outbound|<port>|<subset>|<host>} per port and DestinationRule subset of every
  *       registry host exported to the identity's namespace, with the rule's traffic policy for that port and subset
- *       ({@link Clusters}), plus one per destination routed or mirrored to that the registry does not know (no
- *       endpoints, with a warning), so no route names a missing cluster (except the reserved
- *       {@link #INVALID_BACKEND_CLUSTER} of invalid Gateway API backendRefs, which answers 500);</li>
- *   <li>one {@code ClusterLoadAssignment} per cluster.</li>
+ *       ({@link Clusters}) and its {@code tls} as an {@code UpstreamTlsContext} transport socket, plus one per
+ *       destination routed, mirrored or passed through to that the registry does not list: a name a wildcard
+ *       ServiceEntry covers, or with {@code outboundTrafficPolicy} {@code ALLOW_ANY} any other name, each sent to the
+ *       addresses the control plane's DNS gives for it (with {@code REGISTRY_ONLY} such a route answers 502 and such an
+ *       SNI gets no chain), so no route names a missing cluster (except the reserved {@link #INVALID_BACKEND_CLUSTER}
+ *       of invalid Gateway API backendRefs, which answers 500);</li>
+ *   <li>one {@code ClusterLoadAssignment} per cluster;</li>
+ *   <li>the SDS {@code Secret}s its listeners and clusters name, and only those: {@code kubernetes://<name>} and
+ *       {@code kubernetes://<name>-cacert} from Secrets in the identity's namespace, {@code file-cert:<cert>~<key>} and
+ *       {@code file-root:<ca>} from certificate files the control plane read. The mesh secrets
+ *       {@link #MESH_CERTIFICATE_SECRET} and {@link #MESH_ROOT_SECRET} are named, never made: the control plane's CA
+ *       adds them.</li>
  * </ul>
  */
 public final class Translator {
