@@ -13,10 +13,11 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = {
       "Control plane and gateway in one process (the embedded default). The control plane reads Kubernetes-style "
-          + "YAML (Gateway, VirtualService, DestinationRule, ServiceEntry, Service, EndpointSlice/Endpoints, and the "
-          + "Gateway API's Gateway, HTTPRoute, ReferenceGrant) from DIR, watches it, and serves the gateway over ADS on "
-          + "loopback gRPC. A Gateway API Gateway applies to a gateway labelled "
-          + "gateway.networking.k8s.io/gateway-name=<its name> in its namespace."
+          + "YAML (Gateway, VirtualService, DestinationRule, ServiceEntry, Service, EndpointSlice/Endpoints, Pod, "
+          + "Secret, the mesh config ConfigMap istio-system/istio, and the Gateway API's Gateway, HTTPRoute, "
+          + "ReferenceGrant) from DIR, watches it, and serves the gateway over ADS on loopback gRPC, certificates over "
+          + "SDS included (its mesh certificate from the control plane's CA). A Gateway API Gateway applies to a "
+          + "gateway labelled gateway.networking.k8s.io/gateway-name=<its name> in its namespace."
     })
 final class RunCommand implements Callable<Integer> {
 

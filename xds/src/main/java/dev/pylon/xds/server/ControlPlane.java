@@ -51,6 +51,7 @@ public final class ControlPlane implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ControlPlane.class);
   static final Duration DEBOUNCE = Duration.ofMillis(100);
   static final Duration RESCAN = Duration.ofSeconds(15);
+  private static final Duration RENEWAL_MIN_DELAY = Duration.ofMillis(200);
 
   private final ControlPlaneConfig config;
   private final DnsResolver dnsResolver;
@@ -290,7 +291,8 @@ public final class ControlPlane implements AutoCloseable {
       renewal.cancel(false);
     }
     renewalAt = next;
-    long delay = Math.max(0, Duration.between(clock.instant(), next).toMillis());
+    // never sooner than RENEWAL_MIN_DELAY: a certificate due but not re-issued must not make a busy loop
+    long delay = Math.max(RENEWAL_MIN_DELAY.toMillis(), Duration.between(clock.instant(), next).toMillis());
     renewal = caExecutor.schedule(this::renewCertificates, delay, TimeUnit.MILLISECONDS);
   }
 
@@ -309,6 +311,8 @@ public final class ControlPlane implements AutoCloseable {
     XdsResources resources = Translator.translate(current, registry, identity, config.gatewayClassName());
     if (resources.usesMeshSecrets() || meshSecretsRequested.contains(identity)) {
       resources = resources.withSecrets(meshCertificates.secrets(identity, current.meshConfig().trustDomain()));
+    } else {
+      meshCertificates.forget(identity);
     }
     warnings.put(identity, resources.warnings());
     String version = resources.version();

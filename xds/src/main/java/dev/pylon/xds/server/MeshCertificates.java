@@ -104,9 +104,9 @@ final class MeshCertificates {
     return issued.values().stream().map(Issued::renewAt).min(Instant::compareTo);
   }
 
-  /** Forgets the certificates of identities no longer served. */
-  void retain(java.util.Set<GatewayIdentity> identities) {
-    issued.keySet().retainAll(identities);
+  /** Forgets the certificate of an identity that no longer uses the mesh secrets (it is not renewed any more). */
+  void forget(GatewayIdentity identity) {
+    issued.remove(identity);
   }
 
   private CertificateAuthority authority(String trustDomain) {
