@@ -37,7 +37,8 @@ public record IstioGateway(ResourceMeta meta, Map<String, String> selector, List
     /** What the gateway does with a connection to this server. */
     public Kind kind() {
       if (protocol.equals("HTTPS") || protocol.equals("TLS")) {
-        return tls.mode() == TlsMode.PASSTHROUGH ? Kind.PASSTHROUGH : Kind.TERMINATE;
+        // no tls at all is PASSTHROUGH, Istio's default mode (the parser requires tls on these protocols)
+        return tls == null || tls.mode() == TlsMode.PASSTHROUGH ? Kind.PASSTHROUGH : Kind.TERMINATE;
       }
       return Kind.PLAINTEXT;
     }
