@@ -23,7 +23,7 @@ class XdsStateTest {
 
   private static ParsedListener rdsListener(int port) {
     return new ParsedListener(new ListenerConfig("0.0.0.0_" + port, "0.0.0.0", port,
-        new HttpConnectionManagerConfig("p", "http." + port, CodecType.AUTO, false, 0, true, null)), null);
+        new HttpConnectionManagerConfig("p", "http." + port, CodecType.AUTO, false, 0, true, null)), Map.of());
   }
 
   private static RouteTable table(String name, String cluster) {
