@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Everything the gateway serves with, built from one consistent set of xDS resources: listeners, their route tables,
- * the clusters with their endpoints and TLS settings, and the SDS secrets (certificates, CA bundles) they name. Immutable; the gateway publishes a new one with one reference swap and every
- * request reads the reference once.
+ * the clusters with their endpoints and TLS settings, and the SDS secrets (certificates, CA bundles) they name.
+ * Immutable; the gateway publishes a new one with one reference swap and every request reads the reference once.
  */
 public final class GatewaySnapshot {
 

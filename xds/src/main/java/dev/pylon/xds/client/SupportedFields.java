@@ -214,7 +214,8 @@ final class SupportedFields {
         "validation_context_sds_secret_config", "combined_validation_context");
     allow(CommonTlsContext.CombinedCertificateValidationContext.getDescriptor(),
         "default_validation_context", "validation_context_sds_secret_config");
-    allow(TlsParameters.getDescriptor(), "tls_minimum_protocol_version", "tls_maximum_protocol_version", "cipher_suites");
+    allow(TlsParameters.getDescriptor(),
+        "tls_minimum_protocol_version", "tls_maximum_protocol_version", "cipher_suites");
     allow(SdsSecretConfig.getDescriptor(), "name", "sds_config");
     allow(ConfigSource.getDescriptor(), "ads", "resource_api_version");
     allow(AggregatedConfigSource.getDescriptor());

@@ -27,11 +27,11 @@ import java.util.List;
  * ({@code UpstreamTlsContext} → {@link UpstreamTlsConfig}), and the SAN matchers of validation contexts. Certificates
  * and CAs are never inline here: they are SDS secrets fetched on the ADS stream, referenced by name.
  *
- * <p>Envoy semantics kept: a {@code combined_validation_context} adds the SANs of its {@code default_validation_context}
- * to those of the SDS validation secret (the gateway merges them); SAN matchers are legacy
- * {@code match_subject_alt_names} (any SAN type) or {@code match_typed_subject_alt_names}, never both. Deliberate
- * difference: an {@code UpstreamTlsContext} without any validation context verifies the server against the JDK's trust
- * store (Istio's {@code VERIFY_CERTIFICATE_AT_CLIENT} default) where Envoy would not verify at all.
+ * <p>Envoy semantics kept: a {@code combined_validation_context} adds the SANs of its
+ * {@code default_validation_context} to those of the SDS validation secret (the gateway merges them); SAN matchers are
+ * legacy {@code match_subject_alt_names} (any SAN type) or {@code match_typed_subject_alt_names}, never both.
+ * Deliberate difference: an {@code UpstreamTlsContext} without any validation context verifies the server against the
+ * JDK's trust store (Istio's {@code VERIFY_CERTIFICATE_AT_CLIENT} default) where Envoy would not verify at all.
  *
  * @see <a href="https://www.envoyproxy.io/docs/envoy/v1.34.0/api-v3/extensions/transport_sockets/tls/v3/tls.proto">
  *     tls.proto</a>

@@ -361,6 +361,24 @@ class ListenerTlsParserTest {
   }
 
   @Test
+  void tlsParams_versionUnknownToThisProto_isRejectedWithItsNumber() {
+    Listener.Builder l = tlsCommon("tls_params: {}").toBuilder();
+    io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.Builder context;
+    try {
+      context = l.getFilterChains(0).getTransportSocket().getTypedConfig()
+          .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext.class).toBuilder();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+    context.getCommonTlsContextBuilder().getTlsParamsBuilder().setTlsMaximumProtocolVersionValue(9);
+    l.getFilterChainsBuilder(0).getTransportSocketBuilder().setTypedConfig(com.google.protobuf.Any.pack(
+        context.build()));
+
+    assertThat(error(l.build())).isEqualTo(COMMON + ".tls_params.tls_maximum_protocol_version: 9 not supported "
+        + "(expected: TLS_AUTO, TLSv1_0, TLSv1_1, TLSv1_2 or TLSv1_3)");
+  }
+
+  @Test
   void combinedValidation_withoutSdsSecret_isRejected() {
     assertThat(error(tlsCommon("combined_validation_context: {default_validation_context: "
         + "{match_subject_alt_names: [{exact: a}]}}")))

@@ -49,7 +49,8 @@ class XdsClientTlsTest {
   private static final String SDS = Resources.V3.SECRET_TYPE_URL;
 
   private static final NodeIdentity NODE = new NodeIdentity("router~10.0.0.5~pylon-abc.istio-system~istio-system.svc",
-      "istio-ingressgateway", "istio-system", "istio-ingressgateway-service-account", Map.of("istio", "ingressgateway"));
+      "istio-ingressgateway", "istio-system", "istio-ingressgateway-service-account",
+      Map.of("istio", "ingressgateway"));
 
   private static final String REVIEWS = clusterName(9080, "reviews.default.svc.cluster.local");
   private static final String DB = clusterName(443, "db.example.com");

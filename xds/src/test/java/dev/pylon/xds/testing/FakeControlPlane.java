@@ -355,7 +355,7 @@ public final class FakeControlPlane implements AutoCloseable {
     }
     tls.setCommonTlsContext(common);
     HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
-        .setStatPrefix("outbound_0.0.0.0_" + routeName)
+        .setStatPrefix(routeName)
         .setRds(Rds.newBuilder().setConfigSource(ads()).setRouteConfigName(routeName))
         .addHttpFilters(HttpFilter.newBuilder()
             .setName("envoy.filters.http.router")
@@ -383,9 +383,10 @@ public final class FakeControlPlane implements AutoCloseable {
   }
 
   /**
-   * {@link #edsCluster} with TLS origination: client certificate {@code certificateSecret} ({@code null} = none), server
-   * verified against {@code validationSecret} and one of {@code subjectAltNames} (exact, any SAN type), or against the
-   * system trust store when {@code validationSecret} is {@code null}; {@code sni} sent when not {@code null}.
+   * {@link #edsCluster} with TLS origination: client certificate {@code certificateSecret} ({@code null} = none),
+   * server verified against {@code validationSecret} and one of {@code subjectAltNames} (exact, any SAN type), or
+   * against the system trust store when {@code validationSecret} is {@code null}; {@code sni} sent when not
+   * {@code null}.
    */
   public static Cluster tlsCluster(String name, String certificateSecret, String validationSecret, String sni,
       List<String> subjectAltNames) {
