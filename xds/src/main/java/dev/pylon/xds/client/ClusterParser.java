@@ -17,6 +17,7 @@ import dev.pylon.routing.upstream.OutlierDetectionPolicy;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -28,7 +29,8 @@ import java.util.TreeMap;
  * CDS: {@code Cluster} → {@link ParsedCluster}. EDS clusters wait for their ClusterLoadAssignment; STATIC, STRICT_DNS and
  * LOGICAL_DNS clusters carry their endpoints inline, host names kept as they are (the gateway resolves them when it
  * connects). The load-balancing policy and its config, circuit breakers, outlier detection, the panic threshold and the
- * upstream HTTP protocol options map to {@link ClusterSettings} with Envoy's defaults.
+ * upstream HTTP protocol options map to {@link ClusterSettings} with Envoy's defaults; a TLS {@code transport_socket}
+ * ({@code UpstreamTlsContext}, see {@link TlsContextParser}) to {@link UpstreamTlsConfig}.
  *
  * @see <a href="https://www.envoyproxy.io/docs/envoy/v1.34.0/api-v3/config/cluster/v3/cluster.proto">cluster.proto</a>
  */
@@ -120,11 +122,19 @@ final class ClusterParser extends XdsResourceType<Cluster, ParsedCluster> {
     }
     HttpProtocolSettings http = httpProtocolSettings(proto.getTypedExtensionProtocolOptionsMap(),
         "typed_extension_protocol_options", errors);
+    UpstreamTlsConfig tls = null;
+    if (proto.hasTransportSocket()) {
+      UpstreamTlsContext context = TlsContextParser.transportSocket(proto.getTransportSocket(),
+          UpstreamTlsContext.class, UpstreamTlsContext.getDefaultInstance(), "transport_socket", errors);
+      if (context != null) {
+        tls = TlsContextParser.upstream(context, field("transport_socket", "typed_config"), errors);
+      }
+    }
     if (errors.count() != before) {
       return null;
     }
     return new ParsedCluster(proto.getName(), new ClusterSettings(connectTimeout, policy, lbConfig, circuitBreakers,
-        http, outlierDetection, panicThreshold), edsServiceName, endpoints);
+        http, outlierDetection, panicThreshold), edsServiceName, endpoints, tls);
   }
 
   private static LbPolicy lbPolicy(Cluster proto, FieldErrors errors) {

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything the gateway serves with, built from one consistent set of xDS resources: listeners, their route tables
- * and the clusters with their endpoints. Immutable; the gateway publishes a new one with one reference swap and every
- * request reads the reference once.
+ * Everything the gateway serves with, built from one consistent set of xDS resources: listeners, their route tables,
+ * the clusters with their endpoints and TLS settings, and the SDS secrets (certificates, CA bundles) they name.
+ * Immutable; the gateway publishes a new one with one reference swap and every request reads the reference once.
  */
 public final class GatewaySnapshot {
 
@@ -128,6 +128,7 @@ public final class GatewaySnapshot {
   @Override
   public String toString() {
     return "GatewaySnapshot[" + version + ", listeners=" + listenerNames() + ", routes=" + routeTables.size()
-        + ", clusters=" + clusters.size() + "]";
+        + ", clusters=" + clusters.size() + (secrets.isEmpty() ? "" : ", secrets=" + secrets.keySet().stream().sorted()
+        .toList()) + "]";
   }
 }

@@ -5,34 +5,56 @@ import static dev.pylon.xds.client.FieldErrors.index;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.pylon.routing.RouteTable;
+import dev.pylon.routing.WeightedClusters;
+import dev.pylon.routing.WeightedClusters.ClusterWeight;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.CodecType;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * LDS: {@code Listener} → {@link ParsedListener}. A listener is one TCP address with one filter chain whose only
- * network filter is the HTTP connection manager. Its HTTP filters are, in this order, an optional fault filter, an
- * optional CORS filter and the router, each with an empty config (the fault and CORS policies are per route); its only
- * upgrade is {@code websocket}.
+ * LDS: {@code Listener} → {@link ParsedListener}. A listener is one TCP address with one or more filter chains, chosen
+ * per connection by TLS SNI and transport protocol ({@code filter_chain_match} {@code server_names} and
+ * {@code transport_protocol}, Envoy's only matching rules Pylon implements, with Envoy's rejection of duplicate and
+ * overlapping matches). Its only listener filter is the TLS inspector, which a chain matching on SNI or on
+ * {@code transport_protocol: tls} needs. A chain may terminate TLS ({@code transport_socket}
+ * {@value TlsContextParser#TLS_TRANSPORT_SOCKET} with a {@code DownstreamTlsContext}) and has exactly one network
+ * filter: the HTTP connection manager or the TCP proxy ({@code stat_prefix}, {@code cluster} or
+ * {@code weighted_clusters}).
+ *
+ * <p>The HTTP connection manager's HTTP filters are, in this order, an optional fault filter, an optional CORS filter
+ * and the router, each with an empty config (the fault and CORS policies are per route); its only upgrade is
+ * {@code websocket}.
  */
 final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
 
   static final ListenerParser INSTANCE = new ListenerParser();
 
   static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
+  static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
+  static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
   static final String ROUTER_FILTER = HttpFilter.ROUTER.envoyName();
 
+  private static final String TLS = "tls";
+  private static final String RAW_BUFFER = "raw_buffer";
   private static final String WEBSOCKET = "websocket";
 
   private ListenerParser() {
@@ -54,46 +76,177 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
     } else {
       errors.add("address", "required");
     }
-    if (proto.getFilterChainsCount() != 1) {
-      errors.add("filter_chains", "expected exactly one filter chain, got " + proto.getFilterChainsCount());
+    boolean tlsInspector = listenerFilters(proto, errors);
+    if (proto.getFilterChainsCount() == 0) {
+      errors.add("filter_chains", "at least one filter chain is required");
     }
-    Http http = null;
+    List<FilterChainConfig> chains = new ArrayList<>();
+    Map<String, RouteTable> inlineRoutes = new LinkedHashMap<>();
     for (int i = 0; i < proto.getFilterChainsCount(); i++) {
-      Http h = filterChain(proto.getFilterChains(i), index("filter_chains", i), proto.getName(), errors);
+      FilterChain chain = proto.getFilterChains(i);
+      String chainName = !chain.getName().isEmpty() ? chain.getName()
+          : proto.getFilterChainsCount() == 1 ? proto.getName() : index("filter_chains", i);
+      FilterChainConfig config = filterChain(chain, index("filter_chains", i), chainName,
+          ParsedListener.inlineRouteKey(proto.getName(), i), tlsInspector, inlineRoutes, errors);
+      if (config != null) {
+        chains.add(config);
+      }
+    }
+    checkDistinctMatches(proto.getFilterChainsList(), errors);
+    if (errors.count() != before) {
+      return null;
+    }
+    return new ParsedListener(new ListenerConfig(proto.getName(), address.address(), address.port(), chains),
+        inlineRoutes);
+  }
+
+  /** Whether the listener has the TLS inspector, its only supported listener filter (with the default config). */
+  private static boolean listenerFilters(Listener proto, FieldErrors errors) {
+    boolean tlsInspector = false;
+    for (int i = 0; i < proto.getListenerFiltersCount(); i++) {
+      ListenerFilter filter = proto.getListenerFilters(i);
+      String at = index("listener_filters", i);
+      SupportedFields.check(filter, at, errors);
+      if (!filter.getName().equals(TLS_INSPECTOR)) {
+        errors.add(field(at, "name"), "'" + filter.getName() + "' not supported (expected: " + TLS_INSPECTOR + ")");
+        continue;
+      }
+      if (tlsInspector) {
+        errors.add(field(at, "name"), "duplicate listener filter '" + TLS_INSPECTOR + "'");
+      }
+      tlsInspector = true;
+      if (filter.hasTypedConfig()) {
+        String typed = field(at, "typed_config");
+        TlsInspector config = ProtoValues.unpack(filter.getTypedConfig(), TlsInspector.class,
+            TlsInspector.getDefaultInstance(), typed, errors);
+        if (config != null) {
+          SupportedFields.check(config, typed, errors);
+        }
+      }
+    }
+    return tlsInspector;
+  }
+
+  /** One filter chain; {@code null} with errors. Its inline route table, if any, goes to {@code inlineRoutes}. */
+  private static FilterChainConfig filterChain(FilterChain chain, String path, String name, String routeKey,
+      boolean tlsInspector, Map<String, RouteTable> inlineRoutes, FieldErrors errors) {
+    int before = errors.count();
+    SupportedFields.check(chain, path, errors);
+    FilterChainConfig.Match match = FilterChainConfig.Match.ANY;
+    if (chain.hasFilterChainMatch()) {
+      match = filterChainMatch(chain.getFilterChainMatch(), field(path, "filter_chain_match"), tlsInspector, errors);
+    }
+    DownstreamTlsConfig tls = null;
+    if (chain.hasTransportSocket()) {
+      String at = field(path, "transport_socket");
+      DownstreamTlsContext context = TlsContextParser.transportSocket(chain.getTransportSocket(),
+          DownstreamTlsContext.class, DownstreamTlsContext.getDefaultInstance(), at, errors);
+      if (context != null) {
+        tls = TlsContextParser.downstream(context, field(at, "typed_config"), errors);
+      }
+    }
+    if (chain.getFiltersCount() != 1) {
+      errors.add(field(path, "filters"), "expected exactly one filter (" + HCM_FILTER + " or " + TCP_PROXY_FILTER
+          + "), got " + chain.getFiltersCount());
+    }
+    Object network = null;
+    for (int i = 0; i < chain.getFiltersCount(); i++) {
+      Object f = filter(chain.getFilters(i), index(field(path, "filters"), i), routeKey, errors);
       if (i == 0) {
-        http = h;
+        network = f;
       }
     }
     if (errors.count() != before) {
       return null;
     }
-    return new ParsedListener(new ListenerConfig(proto.getName(), address.address(), address.port(), http.config()),
-        http.inlineRoutes());
+    if (network instanceof Http http) {
+      if (http.inlineRoutes() != null) {
+        inlineRoutes.put(routeKey, http.inlineRoutes());
+      }
+      return new FilterChainConfig(name, match, tls, http.config(), null);
+    }
+    return new FilterChainConfig(name, match, tls, null, (TcpProxyConfig) network);
+  }
+
+  /**
+   * {@code server_names} (lower-cased, as Envoy compares them; exact or {@code *.suffix}) and
+   * {@code transport_protocol} ({@code tls} or {@code raw_buffer}); {@code null} with errors.
+   */
+  private static FilterChainConfig.Match filterChainMatch(FilterChainMatch proto, String path, boolean tlsInspector,
+      FieldErrors errors) {
+    int before = errors.count();
+    SupportedFields.check(proto, path, errors);
+    List<String> serverNames = new ArrayList<>();
+    for (int i = 0; i < proto.getServerNamesCount(); i++) {
+      String name = proto.getServerNames(i);
+      String at = index(field(path, "server_names"), i);
+      if (name.isEmpty()) {
+        errors.add(at, "empty server name");
+      } else if (name.indexOf('*') >= 0 && !name.startsWith("*.")) {
+        errors.add(at, "'" + name + "': partial wildcards are not supported (expected: a host name or *.suffix)");
+      } else {
+        serverNames.add(name.toLowerCase(Locale.ROOT));
+      }
+    }
+    String transport = proto.getTransportProtocol();
+    if (!transport.isEmpty() && !transport.equals(TLS) && !transport.equals(RAW_BUFFER)) {
+      errors.add(field(path, "transport_protocol"), "'" + transport + "' not supported (expected: " + TLS + " or "
+          + RAW_BUFFER + ")");
+    }
+    // Envoy accepts these without the inspector, but then never sees an SNI nor detects TLS: the chain is dead
+    if (!tlsInspector && proto.getServerNamesCount() > 0) {
+      errors.add(field(path, "server_names"), "needs the listener filter " + TLS_INSPECTOR
+          + " (without it the SNI is not read)");
+    }
+    if (!tlsInspector && transport.equals(TLS)) {
+      errors.add(field(path, "transport_protocol"), "'" + TLS + "' needs the listener filter " + TLS_INSPECTOR
+          + " (without it TLS is not detected)");
+    }
+    return errors.count() == before
+        ? new FilterChainConfig.Match(serverNames, transport.isEmpty() ? null : transport) : null;
+  }
+
+  /**
+   * Envoy's rules: two chains may not have the same {@code filter_chain_match}, nor share a (server name, transport
+   * protocol) pair, where server names compare lower-cased and no server names is a pair of its own.
+   */
+  private static void checkDistinctMatches(List<FilterChain> chains, FieldErrors errors) {
+    Map<FilterChainMatch, Integer> byMatch = new HashMap<>();
+    Map<String, Integer> byKey = new HashMap<>();
+    for (int i = 0; i < chains.size(); i++) {
+      FilterChainMatch match = chains.get(i).getFilterChainMatch();
+      String at = field(index("filter_chains", i), "filter_chain_match");
+      Integer same = byMatch.putIfAbsent(match, i);
+      if (same != null) {
+        errors.add(at, "the same matching rules as filter_chains[" + same + "]");
+        continue;
+      }
+      List<String> names = match.getServerNamesCount() == 0 ? List.of("") : match.getServerNamesList();
+      for (String name : names) {
+        String transport = match.getTransportProtocol();
+        Integer other = byKey.putIfAbsent(name.toLowerCase(Locale.ROOT) + "/" + transport, i);
+        if (other != null) {
+          String what = (name.isEmpty() ? "any server name" : "server name '" + name + "'") + " and "
+              + (transport.isEmpty() ? "any transport protocol" : "transport protocol '" + transport + "'");
+          errors.add(at, other == i ? "lists " + what + " twice"
+              : what + " also match filter_chains[" + other + "] (overlapping matching rules)");
+          break;
+        }
+      }
+    }
   }
 
   private record Http(HttpConnectionManagerConfig config, RouteTable inlineRoutes) {}
 
-  private static Http filterChain(FilterChain chain, String path, String listenerName, FieldErrors errors) {
-    SupportedFields.check(chain, path, errors);
-    if (chain.getFiltersCount() != 1) {
-      errors.add(field(path, "filters"),
-          "expected exactly one filter (" + HCM_FILTER + "), got " + chain.getFiltersCount());
-    }
-    Http http = null;
-    for (int i = 0; i < chain.getFiltersCount(); i++) {
-      Http h = filter(chain.getFilters(i), index(field(path, "filters"), i), listenerName, errors);
-      if (i == 0) {
-        http = h;
-      }
-    }
-    return http;
-  }
-
-  private static Http filter(Filter filter, String path, String listenerName, FieldErrors errors) {
+  /** The HTTP connection manager ({@link Http}) or TCP proxy ({@link TcpProxyConfig}) of a chain; null with errors. */
+  private static Object filter(Filter filter, String path, String routeKey, FieldErrors errors) {
     int before = errors.count();
     SupportedFields.check(filter, path, errors);
-    if (!filter.getName().equals(HCM_FILTER)) {
-      errors.add(field(path, "name"), "'" + filter.getName() + "' not supported (expected: " + HCM_FILTER + ")");
+    boolean hcm = filter.getName().equals(HCM_FILTER);
+    if (!hcm && !filter.getName().equals(TCP_PROXY_FILTER)) {
+      errors.add(field(path, "name"), "'" + filter.getName() + "' not supported (expected: " + HCM_FILTER + " or "
+          + TCP_PROXY_FILTER + ")");
+      return null;
     }
     if (!filter.hasTypedConfig()) {
       if (errors.count() == before) {
@@ -102,12 +255,57 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
       return null;
     }
     String at = field(path, "typed_config");
-    HttpConnectionManager hcm = ProtoValues.unpack(filter.getTypedConfig(), HttpConnectionManager.class,
-        HttpConnectionManager.getDefaultInstance(), at, errors);
-    return hcm == null ? null : httpConnectionManager(hcm, at, listenerName, errors);
+    if (hcm) {
+      HttpConnectionManager config = ProtoValues.unpack(filter.getTypedConfig(), HttpConnectionManager.class,
+          HttpConnectionManager.getDefaultInstance(), at, errors);
+      return config == null ? null : httpConnectionManager(config, at, routeKey, errors);
+    }
+    TcpProxy config = ProtoValues.unpack(filter.getTypedConfig(), TcpProxy.class, TcpProxy.getDefaultInstance(), at,
+        errors);
+    return config == null ? null : tcpProxy(config, at, errors);
   }
 
-  private static Http httpConnectionManager(HttpConnectionManager hcm, String path, String listenerName,
+  /** Envoy's TCP proxy with a stat prefix and one cluster or weighted clusters; {@code null} with errors. */
+  private static TcpProxyConfig tcpProxy(TcpProxy proto, String path, FieldErrors errors) {
+    int before = errors.count();
+    SupportedFields.check(proto, path, errors);
+    ProtoValues.requireNonEmpty(proto.getStatPrefix(), field(path, "stat_prefix"), errors);
+    WeightedClusters clusters = null;
+    switch (proto.getClusterSpecifierCase()) {
+      case CLUSTER -> {
+        ProtoValues.requireNonEmpty(proto.getCluster(), field(path, "cluster"), errors);
+        clusters = WeightedClusters.single(proto.getCluster());
+      }
+      case WEIGHTED_CLUSTERS -> {
+        String at = field(path, "weighted_clusters");
+        TcpProxy.WeightedCluster weighted = proto.getWeightedClusters();
+        SupportedFields.check(weighted, at, errors);
+        if (weighted.getClustersCount() == 0) {
+          errors.add(field(at, "clusters"), "at least one cluster is required");
+        }
+        List<ClusterWeight> weights = new ArrayList<>();
+        for (int i = 0; i < weighted.getClustersCount(); i++) {
+          TcpProxy.WeightedCluster.ClusterWeight cw = weighted.getClusters(i);
+          String c = index(field(at, "clusters"), i);
+          SupportedFields.check(cw, c, errors);
+          ProtoValues.requireNonEmpty(cw.getName(), field(c, "name"), errors);
+          // Envoy: weight >= 1 (a TCP cluster cannot be switched off by weight)
+          long weight = Integer.toUnsignedLong(cw.getWeight());
+          if (weight < 1) {
+            errors.add(field(c, "weight"), weight + " (expected: >= 1)");
+          }
+          weights.add(new ClusterWeight(cw.getName(), weight));
+        }
+        if (errors.count() == before) {
+          clusters = new WeightedClusters(weights);
+        }
+      }
+      default -> errors.add(path, "one of cluster or weighted_clusters is required");
+    }
+    return errors.count() == before ? new TcpProxyConfig(proto.getStatPrefix(), clusters) : null;
+  }
+
+  private static Http httpConnectionManager(HttpConnectionManager hcm, String path, String routeKey,
       FieldErrors errors) {
     int before = errors.count();
     SupportedFields.check(hcm, path, errors);
@@ -130,7 +328,7 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
         ProtoValues.requireNonEmpty(routeConfigName, field(at, "route_config_name"), errors);
       }
       case ROUTE_CONFIG -> {
-        routeConfigName = ParsedListener.inlineRouteKey(listenerName);
+        routeConfigName = routeKey;
         inline = RouteConfigurationParser.parseTable(hcm.getRouteConfig(), field(path, "route_config"), errors);
       }
       case ROUTESPECIFIER_NOT_SET -> errors.add(path, "one of rds or route_config is required");

@@ -103,7 +103,20 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
         routes.add(route);
       }
     }
-    return errors.count() == before ? new VirtualHost(proto.getName(), proto.getDomainsList(), routes) : null;
+    boolean requireTls = switch (proto.getRequireTls()) {
+      case NONE -> false;
+      case ALL -> true;
+      // Envoy exempts requests it deems internal (from trusted or private addresses); at an edge gateway every client
+      // is external, and a private client address is no reason to serve plaintext: EXTERNAL_ONLY is ALL here
+      case EXTERNAL_ONLY -> true;
+      default -> {
+        errors.add(field(path, "require_tls"), proto.getRequireTlsValue()
+            + " not supported (expected: NONE, EXTERNAL_ONLY or ALL)");
+        yield false;
+      }
+    };
+    return errors.count() == before
+        ? new VirtualHost(proto.getName(), proto.getDomainsList(), routes, requireTls) : null;
   }
 
   private static Route route(io.envoyproxy.envoy.config.route.v3.Route proto, String path, int maxBodyBytes,

@@ -7,6 +7,8 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -14,13 +16,16 @@ import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
@@ -38,10 +43,21 @@ import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
@@ -57,8 +73,9 @@ import java.util.Set;
  * resource invalid (NACK), so the gateway never silently ignores configuration that changes behaviour. Extending the
  * gateway means adding the field here and handling it in the parser.
  *
- * <p>Messages whose content is not interpreted (metadata {@code Struct}, {@code Decorator}, {@code ConfigSource},
- * {@code Locality}, wrapper and duration types) are not listed: the parsers never descend into them. Purely informational
+ * <p>Messages whose content is not interpreted (metadata {@code Struct}, {@code Decorator}, the {@code ConfigSource} of
+ * RDS and EDS, {@code Locality}, wrapper and duration types) are not listed: the parsers never descend into them. The
+ * {@code ConfigSource} of an SDS secret is checked, since secrets must come over the ADS stream. Purely informational
  * fields (names, {@code metadata}, {@code stat_prefix}, {@code alt_stat_name}, {@code validate_clusters},
  * {@code traffic_direction}, {@code decorator}, the circuit breakers' {@code track_remaining} stats switch) are allowed.
  *
@@ -71,11 +88,19 @@ final class SupportedFields {
 
   static {
     // LDS
-    allow(Listener.getDescriptor(), "name", "address", "filter_chains", "stat_prefix", "metadata", "traffic_direction");
+    allow(Listener.getDescriptor(),
+        "name", "address", "filter_chains", "listener_filters", "stat_prefix", "metadata", "traffic_direction");
     allow(Address.getDescriptor(), "socket_address");
     allow(SocketAddress.getDescriptor(), "address", "port_value", "protocol");
-    allow(FilterChain.getDescriptor(), "name", "filters", "metadata");
+    // the only listener filter is the TLS inspector (SNI and TLS detection), with its defaults
+    allow(ListenerFilter.getDescriptor(), "name", "typed_config");
+    allow(TlsInspector.getDescriptor());
+    allow(FilterChain.getDescriptor(), "name", "filter_chain_match", "transport_socket", "filters", "metadata");
+    allow(FilterChainMatch.getDescriptor(), "server_names", "transport_protocol");
     allow(Filter.getDescriptor(), "name", "typed_config");
+    allow(TcpProxy.getDescriptor(), "stat_prefix", "cluster", "weighted_clusters");
+    allow(TcpProxy.WeightedCluster.getDescriptor(), "clusters");
+    allow(TcpProxy.WeightedCluster.ClusterWeight.getDescriptor(), "name", "weight");
     allow(HttpConnectionManager.getDescriptor(),
         "stat_prefix", "codec_type", "rds", "route_config", "http_filters", "use_remote_address",
         "xff_num_trusted_hops", "generate_request_id", "server_name", "upgrade_configs");
@@ -99,7 +124,7 @@ final class SupportedFields {
     // RDS
     allow(RouteConfiguration.getDescriptor(),
         "name", "virtual_hosts", "validate_clusters", "metadata", "max_direct_response_body_size_bytes");
-    allow(VirtualHost.getDescriptor(), "name", "domains", "routes", "metadata");
+    allow(VirtualHost.getDescriptor(), "name", "domains", "routes", "metadata", "require_tls");
     allow(Route.getDescriptor(),
         "name", "match", "route", "redirect", "direct_response", "metadata", "decorator", "typed_per_filter_config",
         "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
@@ -146,7 +171,7 @@ final class SupportedFields {
     allow(Cluster.getDescriptor(),
         "name", "alt_stat_name", "type", "eds_cluster_config", "connect_timeout", "lb_policy", "load_assignment",
         "metadata", "least_request_lb_config", "ring_hash_lb_config", "maglev_lb_config", "common_lb_config",
-        "circuit_breakers", "outlier_detection", "typed_extension_protocol_options");
+        "circuit_breakers", "outlier_detection", "typed_extension_protocol_options", "transport_socket");
     allow(Cluster.EdsClusterConfig.getDescriptor(), "eds_config", "service_name");
     allow(Cluster.LeastRequestLbConfig.getDescriptor(), "choice_count");
     allow(Cluster.RingHashLbConfig.getDescriptor(), "minimum_ring_size", "maximum_ring_size");
@@ -178,6 +203,31 @@ final class SupportedFields {
         "locality", "lb_endpoints", "load_balancing_weight", "priority", "metadata");
     allow(LbEndpoint.getDescriptor(), "endpoint", "health_status", "load_balancing_weight", "metadata");
     allow(Endpoint.getDescriptor(), "address");
+
+    // TLS: listener and cluster transport sockets (TlsContextParser) and SDS secrets (SecretParser)
+    allow(TransportSocket.getDescriptor(), "name", "typed_config");
+    allow(DownstreamTlsContext.getDescriptor(), "common_tls_context", "require_client_certificate");
+    allow(UpstreamTlsContext.getDescriptor(), "common_tls_context", "sni");
+    // an inline validation_context only upstream, only to skip verification (TlsContextParser)
+    allow(CommonTlsContext.getDescriptor(),
+        "tls_params", "alpn_protocols", "tls_certificate_sds_secret_configs", "validation_context",
+        "validation_context_sds_secret_config", "combined_validation_context");
+    allow(CommonTlsContext.CombinedCertificateValidationContext.getDescriptor(),
+        "default_validation_context", "validation_context_sds_secret_config");
+    allow(TlsParameters.getDescriptor(),
+        "tls_minimum_protocol_version", "tls_maximum_protocol_version", "cipher_suites");
+    allow(SdsSecretConfig.getDescriptor(), "name", "sds_config");
+    allow(ConfigSource.getDescriptor(), "ads", "resource_api_version");
+    allow(AggregatedConfigSource.getDescriptor());
+    // which of these a context allows is checked by the parsers: SANs in a default validation context, CAs and SANs
+    // in a secret, only trust_chain_verification inline upstream
+    allow(CertificateValidationContext.getDescriptor(),
+        "trusted_ca", "match_subject_alt_names", "match_typed_subject_alt_names", "trust_chain_verification");
+    allow(SubjectAltNameMatcher.getDescriptor(), "san_type", "matcher");
+
+    // SDS
+    allow(Secret.getDescriptor(), "name", "tls_certificate", "validation_context");
+    allow(TlsCertificate.getDescriptor(), "certificate_chain", "private_key");
   }
 
   private SupportedFields() {}

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's xDS client: one ADS stream (State of the World) to the control plane, subscribed to LDS and CDS as
- * wildcard and to RDS and EDS by the names the current listeners and clusters reference. Every response is validated
+ * wildcard and to RDS, EDS and SDS by the names the current listeners and clusters reference (route configurations,
+ * cluster load assignments, and the certificates and CA bundles of their TLS contexts). Every response is validated
  * as a whole; a valid one is applied and ACKed, an invalid one is NACKed with every problem named and the last good
  * state stays in force. After each accepted response the client builds a {@link GatewaySnapshot} and hands it to the
  * consumer when it is complete (or when what it waits for has not arrived within the warming timeout) and differs from
@@ -70,7 +71,8 @@ public final class XdsClient implements AutoCloseable {
   private final Subscription endpoints = new Subscription(ClusterLoadAssignmentParser.INSTANCE, false);
   private final Subscription listeners = new Subscription(ListenerParser.INSTANCE, true);
   private final Subscription routes = new Subscription(RouteConfigurationParser.INSTANCE, false);
-  /** By type URL, in the order Envoy subscribes: CDS, EDS, LDS, RDS. */
+  private final Subscription secrets = new Subscription(SecretParser.INSTANCE, false);
+  /** By type URL, in the order Envoy subscribes: CDS, EDS, LDS, RDS, then SDS (as clusters and listeners warm). */
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private AdsStream stream;
   private ScheduledFuture<?> reconnectTask;
@@ -109,7 +111,7 @@ public final class XdsClient implements AutoCloseable {
     this.onSnapshot = requireNonNull(onSnapshot, "onSnapshot");
     this.random = requireNonNull(random, "random");
     this.node = node(config.node());
-    for (Subscription s : List.of(clusters, endpoints, listeners, routes)) {
+    for (Subscription s : List.of(clusters, endpoints, listeners, routes, secrets)) {
       subscriptions.put(s.type.typeUrl(), s);
     }
     this.nextBackoffNanos = config.initialBackoff().toNanos();
@@ -279,13 +281,19 @@ public final class XdsClient implements AutoCloseable {
         return parsed.errorMessage();
       }
       state.replaceClusters(parsed.resources());
-    } else {
+    } else if (sub == endpoints) {
       XdsResourceType.ParsedResources<List<dev.pylon.routing.upstream.Endpoint>> parsed =
           ClusterLoadAssignmentParser.INSTANCE.parseAll(resources);
       if (!parsed.valid()) {
         return parsed.errorMessage();
       }
       state.updateAssignments(parsed.resources());
+    } else {
+      XdsResourceType.ParsedResources<SecretConfig> parsed = SecretParser.INSTANCE.parseAll(resources);
+      if (!parsed.valid()) {
+        return parsed.errorMessage();
+      }
+      state.updateSecrets(parsed.resources());
     }
     return null;
   }
@@ -301,8 +309,10 @@ public final class XdsClient implements AutoCloseable {
     log.debug("Accepted {} version '{}' ({} resources)", sub.type.kind(), sub.version, response.getResourcesCount());
     if (sub == listeners) {
       resubscribe(routes, state.routeNames());
+      resubscribe(secrets, state.secretNames());
     } else if (sub == clusters) {
       resubscribe(endpoints, state.edsServiceNames());
+      resubscribe(secrets, state.secretNames());
     }
     evaluate();
   }
@@ -418,10 +428,13 @@ public final class XdsClient implements AutoCloseable {
 
   private void publish() {
     GatewaySnapshot next = state.snapshot(versions());
+    // a changed secret alone is a new snapshot: the gateway rotates certificates on it
     if (published != null
         && published.listeners().equals(next.listeners())
         && published.routeTables().equals(next.routeTables())
-        && published.clusters().equals(next.clusters())) {
+        && published.clusters().equals(next.clusters())
+        && published.secrets().equals(next.secrets())
+        && published.upstreamTls().equals(next.upstreamTls())) {
       return;
     }
     published = next;
@@ -435,8 +448,10 @@ public final class XdsClient implements AutoCloseable {
   }
 
   private String versions() {
-    return "lds=" + listeners.version + " rds=" + routes.version + " cds=" + clusters.version
+    String v = "lds=" + listeners.version + " rds=" + routes.version + " cds=" + clusters.version
         + " eds=" + endpoints.version;
+    // configurations without TLS never subscribe to SDS: their version string stays as it was
+    return secrets.names.isEmpty() && secrets.version.isEmpty() ? v : v + " sds=" + secrets.version;
   }
 
   // ---- helpers ----
@@ -490,7 +505,7 @@ public final class XdsClient implements AutoCloseable {
   /** What the client asked for and received of one type. */
   private static final class Subscription {
     final XdsResourceType<?, ?> type;
-    /** LDS and CDS: all resources (empty names); RDS and EDS: the named ones. */
+    /** LDS and CDS: all resources (empty names); RDS, EDS and SDS: the named ones. */
     final boolean wildcard;
     Set<String> names = Set.of();
     /** The version of the last accepted response: sent in ACKs, NACKs and on reconnect. */

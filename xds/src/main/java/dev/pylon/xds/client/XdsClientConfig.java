@@ -11,8 +11,8 @@ import java.time.Duration;
  * @param node who the gateway is, sent in every request
  * @param initialBackoff the first reconnect delay after the stream fails (default 1 s)
  * @param maxBackoff the longest reconnect delay (default 30 s)
- * @param warmingTimeout how long a new listener or cluster waits for its route configuration or endpoints before the
- *     snapshot is published without them (default 15 s, Envoy's initial fetch timeout)
+ * @param warmingTimeout how long a new listener or cluster waits for its route configurations, endpoints or secrets
+ *     before the snapshot is published without them (default 15 s, Envoy's initial fetch timeout)
  */
 public record XdsClientConfig(
     String target, NodeIdentity node, Duration initialBackoff, Duration maxBackoff, Duration warmingTimeout) {

@@ -17,9 +17,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The accepted xDS resources of one client, with State-of-the-World semantics: LDS and CDS replace everything, RDS and
- * EDS update the named resources, and route configurations and assignments no listener or cluster references are
- * dropped. Not thread-safe: the client confines it to its executor.
+ * The accepted xDS resources of one client, with State-of-the-World semantics: LDS and CDS replace everything, RDS, EDS
+ * and SDS update the named resources, and route configurations, assignments and secrets no listener or cluster
+ * references are dropped. Not thread-safe: the client confines it to its executor.
  */
 final class XdsState {
 
@@ -27,6 +27,7 @@ final class XdsState {
   private final Map<String, RouteTable> routes = new HashMap<>();
   private Map<String, ParsedCluster> clusters = Map.of();
   private final Map<String, List<Endpoint>> assignments = new HashMap<>();
+  private final Map<String, SecretConfig> secrets = new HashMap<>();
   private boolean listenersReceived;
   private boolean clustersReceived;
 
@@ -35,6 +36,7 @@ final class XdsState {
     listeners = Map.copyOf(all);
     listenersReceived = true;
     routes.keySet().retainAll(routeNames());
+    secrets.keySet().retainAll(secretNames());
   }
 
   /** Updates the named route configurations; ones no listener references are not kept. */
@@ -52,6 +54,7 @@ final class XdsState {
     clusters = Map.copyOf(all);
     clustersReceived = true;
     assignments.keySet().retainAll(edsServiceNames());
+    secrets.keySet().retainAll(secretNames());
   }
 
   /** Updates the named assignments; ones no EDS cluster references are not kept. */
@@ -60,6 +63,16 @@ final class XdsState {
     named.forEach((name, endpoints) -> {
       if (wanted.contains(name)) {
         assignments.put(name, endpoints);
+      }
+    });
+  }
+
+  /** Updates the named secrets; ones no listener or cluster references are not kept. */
+  void updateSecrets(Map<String, SecretConfig> named) {
+    Set<String> wanted = secretNames();
+    named.forEach((name, secret) -> {
+      if (wanted.contains(name)) {
+        secrets.put(name, secret);
       }
     });
   }
@@ -73,9 +86,19 @@ final class XdsState {
   Set<String> routeNames() {
     Set<String> names = new TreeSet<>();
     for (ParsedListener l : listeners.values()) {
-      if (l.rdsName() != null) {
-        names.add(l.rdsName());
-      }
+      names.addAll(l.rdsNames());
+    }
+    return names;
+  }
+
+  /** The SDS secrets the listeners and clusters reference, sorted: the complete SDS subscription. */
+  Set<String> secretNames() {
+    Set<String> names = new TreeSet<>();
+    for (ParsedListener l : listeners.values()) {
+      names.addAll(l.secretNames());
+    }
+    for (ParsedCluster c : clusters.values()) {
+      names.addAll(c.secretNames());
     }
     return names;
   }
@@ -92,20 +115,37 @@ final class XdsState {
   }
 
   /**
-   * What the current state waits for, each as {@code <Type> '<name>'} with who needs it: route configurations of
-   * listeners, assignments of EDS clusters, clusters named by routes (as targets or mirrors). Sorted, for stable logs.
+   * What the current state waits for, each as {@code <Type> '<name>'} with who needs it: route configurations and
+   * secrets of listeners, assignments and secrets of clusters, clusters named by routes (as targets or mirrors) and by
+   * TCP proxies. Sorted, for stable logs.
    */
   Map<String, String> missing() {
     Map<String, String> missing = new TreeMap<>();
-    for (ParsedListener l : listeners.values()) {
-      String rds = l.rdsName();
-      if (rds != null && !routes.containsKey(rds)) {
-        missing.put("RouteConfiguration '" + rds + "'", "listener '" + l.name() + "'");
+    for (ParsedListener l : new TreeMap<>(listeners).values()) {
+      for (String rds : l.rdsNames()) {
+        if (!routes.containsKey(rds)) {
+          missing.putIfAbsent("RouteConfiguration '" + rds + "'", "listener '" + l.name() + "'");
+        }
+      }
+      for (String secret : l.secretNames()) {
+        if (!secrets.containsKey(secret)) {
+          missing.putIfAbsent("Secret '" + secret + "'", "listener '" + l.name() + "'");
+        }
+      }
+      for (String cluster : l.tcpClusterNames()) {
+        if (!clusters.containsKey(cluster)) {
+          missing.putIfAbsent("Cluster '" + cluster + "'", "listener '" + l.name() + "'");
+        }
       }
     }
-    for (ParsedCluster c : clusters.values()) {
+    for (ParsedCluster c : new TreeMap<>(clusters).values()) {
       if (c.isEds() && !assignments.containsKey(c.edsServiceName())) {
-        missing.put("ClusterLoadAssignment '" + c.edsServiceName() + "'", "cluster '" + c.name() + "'");
+        missing.putIfAbsent("ClusterLoadAssignment '" + c.edsServiceName() + "'", "cluster '" + c.name() + "'");
+      }
+      for (String secret : c.secretNames()) {
+        if (!secrets.containsKey(secret)) {
+          missing.putIfAbsent("Secret '" + secret + "'", "cluster '" + c.name() + "'");
+        }
       }
     }
     for (Map.Entry<String, RouteTable> e : routeTables().entrySet()) {
@@ -119,25 +159,29 @@ final class XdsState {
   }
 
   /**
-   * The snapshot of the current state. A missing route configuration is served as an empty table and a missing
-   * assignment as no endpoints.
+   * The snapshot of the current state. A missing route configuration is served as an empty table, a missing assignment
+   * as no endpoints and a missing secret is absent from {@link GatewaySnapshot#secrets()} (the gateway fails the
+   * handshakes that need it).
    */
   GatewaySnapshot snapshot(String version) {
     Map<String, ListenerConfig> listenerConfigs = new LinkedHashMap<>();
     listeners.forEach((name, l) -> listenerConfigs.put(name, l.config()));
     Map<String, Cluster> built = new LinkedHashMap<>();
-    clusters.forEach((name, c) ->
-        built.put(name, c.toCluster(c.isEds() ? assignments.getOrDefault(c.edsServiceName(), List.of()) : List.of())));
-    return new GatewaySnapshot(version, listenerConfigs, routeTables(), built);
+    Map<String, UpstreamTlsConfig> upstreamTls = new LinkedHashMap<>();
+    clusters.forEach((name, c) -> {
+      built.put(name, c.toCluster(c.isEds() ? assignments.getOrDefault(c.edsServiceName(), List.of()) : List.of()));
+      if (c.tls() != null) {
+        upstreamTls.put(name, c.tls());
+      }
+    });
+    return new GatewaySnapshot(version, listenerConfigs, routeTables(), built, new TreeMap<>(secrets), upstreamTls);
   }
 
   /** RDS tables plus the inline tables of listeners, by the key {@link HttpConnectionManagerConfig} names. */
   private Map<String, RouteTable> routeTables() {
     Map<String, RouteTable> tables = new TreeMap<>(routes);
     for (ParsedListener l : listeners.values()) {
-      if (l.inlineRoutes() != null) {
-        tables.put(l.config().http().routeConfigName(), l.inlineRoutes());
-      }
+      tables.putAll(l.inlineRoutes());
     }
     return tables;
   }

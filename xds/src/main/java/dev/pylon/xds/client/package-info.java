@@ -6,6 +6,7 @@
  * {@code SupportedFields} (the one list of implemented proto fields; anything else set is NACKed); the parsers
  * {@code ListenerParser}, {@code RouteConfigurationParser} (with {@code RouteActionParser},
  * {@code HeaderMutationsParser} and {@code RouteFilterConfigParser}), {@code ClusterParser},
- * {@code ClusterLoadAssignmentParser}; {@code XdsState} (State-of-the-World bookkeeping and snapshot assembly).
+ * {@code ClusterLoadAssignmentParser}, {@code SecretParser} (SDS), with {@code TlsContextParser} for the TLS transport
+ * sockets of listeners and clusters; {@code XdsState} (State-of-the-World bookkeeping and snapshot assembly).
  */
 package dev.pylon.xds.client;

@@ -12,6 +12,8 @@ import dev.pylon.routing.upstream.HttpProtocolSettings.UpstreamProtocol;
 import dev.pylon.routing.upstream.LbConfig;
 import dev.pylon.routing.upstream.LbPolicy;
 import dev.pylon.routing.upstream.OutlierDetectionPolicy;
+import dev.pylon.tls.SanMatcher;
+import dev.pylon.tls.TlsVersion;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -317,10 +319,10 @@ class ClusterParserTest {
         name: c
         type: EDS
         health_checks: [{timeout: 1s}]
-        transport_socket: {name: envoy.transport_sockets.tls}
+        transport_socket_matches: [{name: tls}]
         max_requests_per_connection: 5
         """)).isEqualTo("Cluster 'c': health_checks: not supported; Cluster 'c': max_requests_per_connection: not "
-        + "supported; Cluster 'c': transport_socket: not supported");
+        + "supported; Cluster 'c': transport_socket_matches: not supported");
   }
 
   @Test
@@ -347,5 +349,118 @@ class ClusterParserTest {
   void cluster_dnsLookupFamily_isRejected() {
     assertThat(error("{name: c, type: STRICT_DNS, dns_lookup_family: V4_ONLY}"))
         .isEqualTo("Cluster 'c': dns_lookup_family: not supported");
+  }
+
+  // ---- TLS origination ----
+
+  private static final String UTC = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
+  private static final String SDS = "sds_config: {ads: {}, resource_api_version: V3}";
+  private static final String TLS_AT = "Cluster 'c': transport_socket.typed_config";
+
+  /** An EDS cluster {@code c} whose UpstreamTlsContext has these (flow-style) fields. */
+  private static String tlsCluster(String contextFields) {
+    return "{name: c, type: EDS, transport_socket: {name: envoy.transport_sockets.tls, typed_config: {'@type': " + UTC
+        + ", " + contextFields + "}}}";
+  }
+
+  @Test
+  void tls_istioMutual_mapsWorkloadCertificateMeshRootSpiffeSanSniAndAlpn() {
+    ParsedCluster c = parsed("""
+        name: outbound|9080||reviews.default.svc.cluster.local
+        type: EDS
+        transport_socket:
+          name: envoy.transport_sockets.tls
+          typed_config:
+            "@type": %s
+            sni: outbound_.9080_._.reviews.default.svc.cluster.local
+            common_tls_context:
+              alpn_protocols: [istio-h2, istio-http/1.1, istio]
+              tls_certificate_sds_secret_configs: [{name: default, %s}]
+              combined_validation_context:
+                default_validation_context:
+                  match_subject_alt_names: [{exact: "spiffe://cluster.local/ns/default/sa/reviews"}]
+                validation_context_sds_secret_config: {name: ROOTCA, %s}
+        """.formatted(UTC, SDS, SDS));
+
+    assertThat(c.tls()).isEqualTo(new UpstreamTlsConfig("default", "ROOTCA",
+        List.of(new SanMatcher(null, SanMatcher.Kind.EXACT, "spiffe://cluster.local/ns/default/sa/reviews", false)),
+        "outbound_.9080_._.reviews.default.svc.cluster.local", List.of("istio-h2", "istio-http/1.1", "istio"),
+        TlsVersion.AUTO, TlsVersion.AUTO, true));
+    assertThat(c.secretNames()).containsExactly("ROOTCA", "default");
+    assertThat(c.isEds()).isTrue();
+  }
+
+  @Test
+  void tls_simpleWithCaAndVersions_verifiesAgainstTheCaSecret() {
+    UpstreamTlsConfig tls = parsed(tlsCluster("sni: api.example.com, common_tls_context: {tls_params: "
+        + "{tls_minimum_protocol_version: TLSv1_3}, validation_context_sds_secret_config: {name: 'file-root:/ca.pem', "
+        + SDS + "}}")).tls();
+
+    assertThat(tls).isEqualTo(new UpstreamTlsConfig(null, "file-root:/ca.pem", List.of(), "api.example.com",
+        List.of(), TlsVersion.TLS_1_3, TlsVersion.AUTO, true));
+  }
+
+  @Test
+  void tls_withoutValidationContext_verifiesAgainstTheSystemTrustStore() {
+    ParsedCluster c = parsed(tlsCluster("sni: api.example.com"));
+
+    assertThat(c.tls()).isEqualTo(new UpstreamTlsConfig(null, null, List.of(), "api.example.com", List.of(),
+        TlsVersion.AUTO, TlsVersion.AUTO, true));
+    assertThat(c.secretNames()).isEmpty();
+  }
+
+  @Test
+  void tls_acceptUntrusted_skipsVerification() {
+    UpstreamTlsConfig tls = parsed(tlsCluster("common_tls_context: {tls_certificate_sds_secret_configs: [{name: "
+        + "'file-cert:/c.pem~/k.pem', " + SDS + "}], validation_context: {trust_chain_verification: "
+        + "ACCEPT_UNTRUSTED}}")).tls();
+
+    assertThat(tls.verify()).isFalse();
+    assertThat(tls.validationSecret()).isNull();
+    assertThat(tls.certificateSecret()).isEqualTo("file-cert:/c.pem~/k.pem");
+    assertThat(tls.sni()).isNull();
+  }
+
+  @Test
+  void tls_inlineValidationContextThatVerifies_isRejected() {
+    assertThat(error(tlsCluster("common_tls_context: {validation_context: {trusted_ca: {inline_string: pem}, "
+        + "match_subject_alt_names: [{exact: a}]}}")))
+        .isEqualTo(TLS_AT + ".common_tls_context.validation_context.trusted_ca: not supported in an inline validation "
+            + "context (CAs and SANs come from validation_context_sds_secret_config or combined_validation_context); "
+            + TLS_AT + ".common_tls_context.validation_context.match_subject_alt_names: not supported in an inline "
+            + "validation context (CAs and SANs come from validation_context_sds_secret_config or "
+            + "combined_validation_context); "
+            + TLS_AT + ".common_tls_context.validation_context.trust_chain_verification: VERIFY_TRUST_CHAIN not "
+            + "supported in an inline validation context (expected: ACCEPT_UNTRUSTED; to verify the server, use "
+            + "validation_context_sds_secret_config or combined_validation_context)");
+  }
+
+  @Test
+  void tls_twoClientCertificatesOtherFieldsOrLongSni_areRejected() {
+    assertThat(error(tlsCluster("sni: " + "a".repeat(256) + ", auto_host_sni: true, allow_renegotiation: true, "
+        + "common_tls_context: {tls_certificate_sds_secret_configs: [{name: a, " + SDS + "}, {name: b, " + SDS
+        + "}]}")))
+        .isEqualTo(TLS_AT + ".allow_renegotiation: not supported; "
+            + TLS_AT + ".auto_host_sni: not supported; "
+            + TLS_AT + ".common_tls_context.tls_certificate_sds_secret_configs: at most one client certificate is "
+            + "supported, got 2; "
+            + TLS_AT + ".sni: longer than 255 bytes");
+  }
+
+  @Test
+  void tls_otherTransportSocket_isRejected() {
+    assertThat(error("{name: c, type: EDS, transport_socket: {name: envoy.transport_sockets.raw_buffer}}"))
+        .isEqualTo("Cluster 'c': transport_socket.name: 'envoy.transport_sockets.raw_buffer' not supported "
+            + "(expected: envoy.transport_sockets.tls)");
+    assertThat(error("{name: c, type: EDS, transport_socket: {name: envoy.transport_sockets.tls, typed_config: "
+        + "{'@type': type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext}}}"))
+        .isEqualTo("Cluster 'c': transport_socket.typed_config: type 'type.googleapis.com/envoy.extensions."
+            + "transport_sockets.tls.v3.DownstreamTlsContext' not supported (expected: type.googleapis.com/envoy."
+            + "extensions.transport_sockets.tls.v3.UpstreamTlsContext)");
+  }
+
+  @Test
+  void plaintextCluster_hasNoTls() {
+    assertThat(parsed("{name: c, type: EDS}").tls()).isNull();
   }
 }

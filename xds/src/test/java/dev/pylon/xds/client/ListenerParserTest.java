@@ -84,8 +84,9 @@ class ListenerParserTest {
 
     assertThat(l.config()).isEqualTo(new ListenerConfig("0.0.0.0_8080", "0.0.0.0", 8080,
         new HttpConnectionManagerConfig("outbound_0.0.0.0_8080", "http.8080", CodecType.AUTO, false, 0, true, null)));
-    assertThat(l.rdsName()).isEqualTo("http.8080");
-    assertThat(l.inlineRoutes()).isNull();
+    assertThat(l.rdsNames()).containsExactly("http.8080");
+    assertThat(l.inlineRoutes()).isEmpty();
+    assertThat(l.secretNames()).isEmpty();
   }
 
   @Test
@@ -133,33 +134,23 @@ class ListenerParserTest {
           virtual_hosts: [{name: all, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: c}}]}]
         """, hcm)));
 
-    assertThat(l.rdsName()).isNull();
+    assertThat(l.rdsNames()).isEmpty();
     assertThat(l.config().http().routeConfigName()).isEqualTo("inline:0.0.0.0_8080");
-    RouteTable table = l.inlineRoutes();
+    assertThat(l.inlineRoutes()).containsOnlyKeys("inline:0.0.0.0_8080");
+    RouteTable table = l.inlineRoutes().get("inline:0.0.0.0_8080");
     assertThat(table.name()).isEqualTo("local");
     assertThat(table.virtualHosts()).singleElement().satisfies(v -> assertThat(v.domains()).containsExactly("*"));
   }
 
   @Test
-  void listener_filterChainMatch_isRejectedNamingTheField() {
-    assertThat(error(withChain(c -> merge("filter_chain_match: {server_names: [a.example.com]}", c))))
-        .isEqualTo(PREFIX + "filter_chains[0].filter_chain_match: not supported");
-  }
-
-  @Test
-  void listener_transportSocket_isRejected() {
-    assertThat(error(withChain(c -> merge("transport_socket: {name: envoy.transport_sockets.tls}", c))))
-        .isEqualTo(PREFIX + "filter_chains[0].transport_socket: not supported");
-  }
-
-  @Test
-  void listener_listenerFiltersAndUdp_areRejectedTogether() {
+  void listener_otherListenerFilterAndUdp_areRejectedTogether() {
     assertThat(error(with("""
         address: {socket_address: {protocol: UDP}}
-        listener_filters: [{name: envoy.filters.listener.tls_inspector}]
+        listener_filters: [{name: envoy.filters.listener.http_inspector}]
         """)))
-        .isEqualTo(PREFIX + "listener_filters: not supported; "
-            + PREFIX + "address.socket_address.protocol: UDP not supported (expected: TCP)");
+        .isEqualTo(PREFIX + "address.socket_address.protocol: UDP not supported (expected: TCP); "
+            + PREFIX + "listener_filters[0].name: 'envoy.filters.listener.http_inspector' not supported (expected: "
+            + "envoy.filters.listener.tls_inspector)");
   }
 
   @Test
@@ -174,32 +165,36 @@ class ListenerParserTest {
   void listener_withoutAddressOrChains_isRejected() {
     assertThat(error(listener("name: l")))
         .isEqualTo("Listener 'l': address: required; "
-            + "Listener 'l': filter_chains: expected exactly one filter chain, got 0");
+            + "Listener 'l': filter_chains: at least one filter chain is required");
   }
 
   @Test
-  void listener_twoFilterChains_isRejected() {
+  void listener_twoIdenticalFilterChains_isRejectedAsEnvoyDoes() {
     assertThat(error(RDS_LISTENER.toBuilder().addFilterChains(RDS_LISTENER.getFilterChains(0)).build()))
-        .isEqualTo(PREFIX + "filter_chains: expected exactly one filter chain, got 2");
+        .isEqualTo(PREFIX + "filter_chains[1].filter_chain_match: the same matching rules as filter_chains[0]");
   }
 
   @Test
-  void listener_tcpProxyFilter_isRejected() {
-    assertThat(error(listener("""
-        name: tcp
-        address: {socket_address: {address: 0.0.0.0, port_value: 9000}}
-        filter_chains:
-        - filters:
-          - name: envoy.filters.network.tcp_proxy
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-              stat_prefix: tcp
-              cluster: c
-        """))).isEqualTo("Listener 'tcp': filter_chains[0].filters[0].name: 'envoy.filters.network.tcp_proxy' not "
-        + "supported (expected: envoy.filters.network.http_connection_manager); "
-        + "Listener 'tcp': filter_chains[0].filters[0].typed_config: type 'type.googleapis.com/envoy.extensions."
-        + "filters.network.tcp_proxy.v3.TcpProxy' not supported (expected: type.googleapis.com/envoy.extensions."
-        + "filters.network.http_connection_manager.v3.HttpConnectionManager)");
+  void filterChain_otherNetworkFilterOrTwoFilters_isRejected() {
+    assertThat(error(withChain(c -> merge("filters: [{name: envoy.filters.network.redis_proxy}]", c.clearFilters()))))
+        .isEqualTo(PREFIX + "filter_chains[0].filters[0].name: 'envoy.filters.network.redis_proxy' not supported "
+            + "(expected: envoy.filters.network.http_connection_manager or envoy.filters.network.tcp_proxy)");
+    assertThat(error(withChain(c -> c.addFilters(c.getFilters(0)))))
+        .isEqualTo(PREFIX + "filter_chains[0].filters: expected exactly one filter (envoy.filters.network."
+            + "http_connection_manager or envoy.filters.network.tcp_proxy), got 2");
+  }
+
+  @Test
+  void filterChain_filterWithTheOtherFiltersType_isRejected() {
+    assertThat(error(withChain(c -> merge("""
+        filters:
+        - name: envoy.filters.network.tcp_proxy
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+        """, c.clearFilters()))))
+        .isEqualTo(PREFIX + "filter_chains[0].filters[0].typed_config: type 'type.googleapis.com/envoy.extensions."
+            + "filters.network.http_connection_manager.v3.HttpConnectionManager' not supported (expected: "
+            + "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy)");
   }
 
   @Test
@@ -346,7 +341,7 @@ class ListenerParserTest {
   @Test
   void hcm_badInlineRoute_isRejectedWithFullPath() {
     assertThat(error(withHcm(hcm -> merge(
-        "route_config: {virtual_hosts: [{name: all, domains: ['*'], require_tls: ALL}]}", hcm))))
-        .isEqualTo(PREFIX + HCM + ".route_config.virtual_hosts[0].require_tls: not supported");
+        "route_config: {virtual_hosts: [{name: all, domains: ['*'], include_request_attempt_count: true}]}", hcm))))
+        .isEqualTo(PREFIX + HCM + ".route_config.virtual_hosts[0].include_request_attempt_count: not supported");
   }
 }

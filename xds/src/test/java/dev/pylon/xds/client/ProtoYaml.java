@@ -15,8 +15,12 @@ import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +39,9 @@ final class ProtoYaml {
       .add(PreviousHostsPredicate.getDescriptor())
       .add(HttpProtocolOptions.getDescriptor())
       .add(TcpProxy.getDescriptor())
+      .add(TlsInspector.getDescriptor())
+      .add(DownstreamTlsContext.getDescriptor())
+      .add(UpstreamTlsContext.getDescriptor())
       .build());
 
   private ProtoYaml() {}
@@ -49,6 +56,10 @@ final class ProtoYaml {
 
   static Cluster cluster(String yaml) {
     return parse(yaml, Cluster.newBuilder()).build();
+  }
+
+  static Secret secret(String yaml) {
+    return parse(yaml, Secret.newBuilder()).build();
   }
 
   static ClusterLoadAssignment assignment(String yaml) {

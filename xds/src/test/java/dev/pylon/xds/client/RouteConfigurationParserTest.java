@@ -59,6 +59,28 @@ class RouteConfigurationParserTest {
   }
 
   @Test
+  void virtualHost_requireTls_allAndExternalOnlyRedirectNoneDoesNot() {
+    String yaml = "name: r\nvirtual_hosts: [{name: a, domains: [a], require_tls: ALL}, "
+        + "{name: b, domains: [b], require_tls: EXTERNAL_ONLY}, {name: c, domains: [c], require_tls: NONE}, "
+        + "{name: d, domains: [d]}]";
+
+    // EXTERNAL_ONLY: every client of an edge gateway is external
+    assertThat(parsed(yaml).virtualHosts()).extracting(VirtualHost::requireTls)
+        .containsExactly(true, true, false, false);
+  }
+
+  @Test
+  void virtualHost_unknownRequireTls_isRejected() {
+    var config = routeConfiguration("name: r\nvirtual_hosts: [{name: a, domains: [a]}]").toBuilder();
+    config.getVirtualHostsBuilder(0).setRequireTlsValue(7);
+
+    var result = parseAll(RouteConfigurationParser.INSTANCE, config.build());
+
+    assertThat(result.errorMessage()).isEqualTo("RouteConfiguration 'r': virtual_hosts[0].require_tls: 7 not "
+        + "supported (expected: NONE, EXTERNAL_ONLY or ALL)");
+  }
+
+  @Test
   void routeConfiguration_istioStyle_mapsVirtualHostsAndRoutesInOrder() {
     RouteTable table = parsed("""
         name: http.8080

@@ -11,8 +11,12 @@ import dev.pylon.routing.RouteMatch;
 import dev.pylon.routing.RouteTable;
 import dev.pylon.routing.VirtualHost;
 import dev.pylon.routing.WeightedClusters;
+import dev.pylon.routing.upstream.ClusterSettings;
 import dev.pylon.routing.upstream.Endpoint;
 import dev.pylon.routing.upstream.LbPolicy;
+import dev.pylon.tls.TlsVersion;
+import dev.pylon.tls.TrustBundle;
+import dev.pylon.tls.testing.TestPki;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.CodecType;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +27,7 @@ class XdsStateTest {
 
   private static ParsedListener rdsListener(int port) {
     return new ParsedListener(new ListenerConfig("0.0.0.0_" + port, "0.0.0.0", port,
-        new HttpConnectionManagerConfig("p", "http." + port, CodecType.AUTO, false, 0, true, null)), null);
+        new HttpConnectionManagerConfig("p", "http." + port, CodecType.AUTO, false, 0, true, null)), Map.of());
   }
 
   private static RouteTable table(String name, String cluster) {
@@ -162,5 +166,87 @@ class XdsStateTest {
 
     assertThat(state.edsServiceNames()).containsExactly("a");
     assertThat(state.missing()).containsOnlyKeys("ClusterLoadAssignment 'a'");
+  }
+
+  // ---- TLS: secrets and TCP proxy clusters ----
+
+  private static final TestPki CA = TestPki.ca("xds-state-test");
+
+  /** A listener on 443 with one HTTPS chain (certificate {@code cert}, CA {@code ca}) and one passthrough chain. */
+  private static ParsedListener tlsListener(String cert, String ca, String passthroughCluster) {
+    DownstreamTlsConfig tls = new DownstreamTlsConfig(List.of(cert), ca, ca != null, List.of(), TlsVersion.AUTO,
+        TlsVersion.AUTO, List.of(), List.of("h2", "http/1.1"));
+    return new ParsedListener(new ListenerConfig("0.0.0.0_443", "0.0.0.0", 443, List.of(
+        new FilterChainConfig("https", new FilterChainConfig.Match(List.of("a.example.com"), null), tls,
+            new HttpConnectionManagerConfig("p", "https.443", CodecType.AUTO, false, 0, true, null), null),
+        new FilterChainConfig("passthrough", new FilterChainConfig.Match(List.of("db.example.com"), "tls"), null,
+            null, new TcpProxyConfig("tcp", WeightedClusters.single(passthroughCluster))))), Map.of());
+  }
+
+  private static ParsedCluster tlsCluster(String name, String cert, String ca) {
+    return new ParsedCluster(name, ClusterSettings.of(Duration.ofSeconds(1), LbPolicy.ROUND_ROBIN), null,
+        List.of(Endpoint.of("10.0.0.1", 443)), new UpstreamTlsConfig(cert, ca, List.of(), "sni", List.of(),
+            TlsVersion.AUTO, TlsVersion.AUTO, true));
+  }
+
+  private static SecretConfig certificate(String name) {
+    return new SecretConfig.Certificate(name, CA.issue("dns:" + name));
+  }
+
+  private static SecretConfig validation(String name) {
+    return new SecretConfig.Validation(name, new TrustBundle(List.of(CA.certificate())), List.of());
+  }
+
+  @Test
+  void secretNames_areThoseOfListenersAndClusters_andMissingOnesAreAwaited() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_443", tlsListener("kubernetes://a", "kubernetes://a-cacert", "db")));
+    state.replaceClusters(Map.of("db", tlsCluster("db", "default", "ROOTCA")));
+    state.updateRoutes(Map.of("https.443", table("https.443", "db")));
+
+    assertThat(state.secretNames())
+        .containsExactly("ROOTCA", "default", "kubernetes://a", "kubernetes://a-cacert");
+    assertThat(state.missing()).containsExactly(
+        Map.entry("Secret 'ROOTCA'", "cluster 'db'"),
+        Map.entry("Secret 'default'", "cluster 'db'"),
+        Map.entry("Secret 'kubernetes://a'", "listener '0.0.0.0_443'"),
+        Map.entry("Secret 'kubernetes://a-cacert'", "listener '0.0.0.0_443'"));
+
+    state.updateSecrets(Map.of("ROOTCA", validation("ROOTCA"), "default", certificate("default"),
+        "kubernetes://a", certificate("kubernetes://a"), "kubernetes://a-cacert", validation("kubernetes://a-cacert"),
+        "unreferenced", certificate("unreferenced")));
+
+    assertThat(state.missing()).isEmpty();
+    GatewaySnapshot s = state.snapshot("v");
+    assertThat(s.secrets()).containsOnlyKeys("ROOTCA", "default", "kubernetes://a", "kubernetes://a-cacert");
+    assertThat(s.upstreamTls()).containsOnlyKeys("db");
+    assertThat(s.upstreamTls("db").certificateSecret()).isEqualTo("default");
+    assertThat(s.listeners().get("0.0.0.0_443").filterChains()).hasSize(2);
+  }
+
+  @Test
+  void missing_tcpProxyClusters_areAwaitedLikeRouteClusters() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_443", tlsListener("c", null, "outbound|443||db.example.com")));
+    state.replaceClusters(Map.of());
+    state.updateRoutes(Map.of("https.443", new RouteTable("https.443", List.of())));
+    state.updateSecrets(Map.of("c", certificate("c")));
+
+    assertThat(state.missing())
+        .containsExactly(Map.entry("Cluster 'outbound|443||db.example.com'", "listener '0.0.0.0_443'"));
+  }
+
+  @Test
+  void secrets_noLongerReferenced_areDropped() {
+    XdsState state = new XdsState();
+    state.replaceListeners(Map.of("0.0.0.0_443", tlsListener("old", null, "db")));
+    state.replaceClusters(Map.of("db", eds("db")));
+    state.updateSecrets(Map.of("old", certificate("old")));
+
+    state.replaceListeners(Map.of("0.0.0.0_443", tlsListener("new", null, "db")));
+    state.replaceListeners(Map.of("0.0.0.0_443", tlsListener("old", null, "db")));
+
+    assertThat(state.snapshot("v").secrets()).isEmpty();
+    assertThat(state.missing()).containsKey("Secret 'old'");
   }
 }

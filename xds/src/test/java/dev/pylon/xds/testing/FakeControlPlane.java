@@ -1,7 +1,10 @@
 package dev.pylon.xds.testing;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.util.Durations;
+import dev.pylon.tls.CertificateKeyPair;
+import dev.pylon.tls.testing.TestPki;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
@@ -11,14 +14,18 @@ import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -27,12 +34,22 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.ChannelOption;
@@ -48,7 +65,8 @@ import java.util.concurrent.TimeUnit;
  * World) on a Netty gRPC server at {@code 127.0.0.1} and an ephemeral port. Every node gets the same snapshot. It records
  * every request and response so tests can assert ACKs and NACKs, and it can stop and restart on the same port.
  *
- * <p>The static builders produce the resources Pylon's control plane emits (Istio's names and shapes).
+ * <p>The static builders produce the resources Pylon's control plane emits (Istio's names and shapes), TLS listeners,
+ * passthrough chains, TLS clusters and SDS secrets included.
  */
 public final class FakeControlPlane implements AutoCloseable {
 
@@ -82,6 +100,12 @@ public final class FakeControlPlane implements AutoCloseable {
   public void setSnapshot(String version, List<Listener> listeners, List<RouteConfiguration> routes,
       List<Cluster> clusters, List<ClusterLoadAssignment> endpoints) {
     setSnapshot(Snapshot.create(clusters, endpoints, listeners, routes, List.of(), version));
+  }
+
+  /** Serves these resources and secrets, every type at {@code version}, to every node. */
+  public void setSnapshot(String version, List<Listener> listeners, List<RouteConfiguration> routes,
+      List<Cluster> clusters, List<ClusterLoadAssignment> endpoints, List<Secret> secrets) {
+    setSnapshot(Snapshot.create(clusters, endpoints, listeners, routes, secrets, version));
   }
 
   /** Serves {@code snapshot}; use {@link Snapshot#create} with per-type versions to change one type only. */
@@ -279,6 +303,137 @@ public final class FakeControlPlane implements AutoCloseable {
               .setAddress(address(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))))));
     }
     return ClusterLoadAssignment.newBuilder().setClusterName(clusterName).addEndpoints(locality).build();
+  }
+
+  // ---- TLS (the shapes istiod emits for Gateway servers and DestinationRule tls) ----
+
+  /** The SDS config of every secret reference: the ADS stream. */
+  private static ConfigSource ads() {
+    return ConfigSource.newBuilder()
+        .setAds(AggregatedConfigSource.getDefaultInstance())
+        .setResourceApiVersion(ApiVersion.V3)
+        .build();
+  }
+
+  private static SdsSecretConfig sds(String name) {
+    return SdsSecretConfig.newBuilder().setName(name).setSdsConfig(ads()).build();
+  }
+
+  /**
+   * Listener {@code 0.0.0.0_<port>} with the TLS inspector and these chains (see {@link #httpsChain} and
+   * {@link #passthroughChain}).
+   */
+  public static Listener tlsListener(int port, FilterChain... chains) {
+    return Listener.newBuilder()
+        .setName("0.0.0.0_" + port)
+        .setAddress(address("0.0.0.0", port))
+        .addListenerFilters(ListenerFilter.newBuilder()
+            .setName("envoy.filters.listener.tls_inspector")
+            .setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())))
+        .addAllFilterChains(List.of(chains))
+        .build();
+  }
+
+  /**
+   * An HTTPS chain for a Gateway server: {@code server_names} (none = any), TLS with certificate secret
+   * {@code certificateSecret} and ALPN h2 and http/1.1, client certificates verified against {@code caSecret} when it
+   * is not {@code null} (required with {@code requireClientCertificate}: MUTUAL, else OPTIONAL_MUTUAL), routes from
+   * RDS {@code routeName}.
+   */
+  public static FilterChain httpsChain(List<String> serverNames, String routeName, String certificateSecret,
+      String caSecret, boolean requireClientCertificate) {
+    CommonTlsContext.Builder common = CommonTlsContext.newBuilder()
+        .addAlpnProtocols("h2")
+        .addAlpnProtocols("http/1.1")
+        .addTlsCertificateSdsSecretConfigs(sds(certificateSecret));
+    DownstreamTlsContext.Builder tls = DownstreamTlsContext.newBuilder();
+    if (caSecret != null) {
+      common.setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+          .setDefaultValidationContext(CertificateValidationContext.getDefaultInstance())
+          .setValidationContextSdsSecretConfig(sds(caSecret)));
+      tls.setRequireClientCertificate(BoolValue.of(requireClientCertificate));
+    }
+    tls.setCommonTlsContext(common);
+    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+        .setStatPrefix(routeName)
+        .setRds(Rds.newBuilder().setConfigSource(ads()).setRouteConfigName(routeName))
+        .addHttpFilters(HttpFilter.newBuilder()
+            .setName("envoy.filters.http.router")
+            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+        .build();
+    return FilterChain.newBuilder()
+        .setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(serverNames))
+        .setTransportSocket(TransportSocket.newBuilder()
+            .setName("envoy.transport_sockets.tls")
+            .setTypedConfig(Any.pack(tls.build())))
+        .addFilters(Filter.newBuilder()
+            .setName("envoy.filters.network.http_connection_manager")
+            .setTypedConfig(Any.pack(hcm)))
+        .build();
+  }
+
+  /** A TLS passthrough chain: TLS connections whose SNI is one of {@code sniHosts} go unchanged to {@code cluster}. */
+  public static FilterChain passthroughChain(List<String> sniHosts, String cluster) {
+    return FilterChain.newBuilder()
+        .setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(sniHosts).setTransportProtocol("tls"))
+        .addFilters(Filter.newBuilder()
+            .setName("envoy.filters.network.tcp_proxy")
+            .setTypedConfig(Any.pack(TcpProxy.newBuilder().setStatPrefix(cluster).setCluster(cluster).build())))
+        .build();
+  }
+
+  /**
+   * {@link #edsCluster} with TLS origination: client certificate {@code certificateSecret} ({@code null} = none),
+   * server verified against {@code validationSecret} and one of {@code subjectAltNames} (exact, any SAN type), or
+   * against the system trust store when {@code validationSecret} is {@code null}; {@code sni} sent when not
+   * {@code null}.
+   */
+  public static Cluster tlsCluster(String name, String certificateSecret, String validationSecret, String sni,
+      List<String> subjectAltNames) {
+    CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+    if (certificateSecret != null) {
+      common.addTlsCertificateSdsSecretConfigs(sds(certificateSecret));
+    }
+    if (validationSecret != null) {
+      CertificateValidationContext.Builder sans = CertificateValidationContext.newBuilder();
+      subjectAltNames.forEach(san -> sans.addMatchSubjectAltNames(StringMatcher.newBuilder().setExact(san)));
+      common.setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+          .setDefaultValidationContext(sans)
+          .setValidationContextSdsSecretConfig(sds(validationSecret)));
+    }
+    UpstreamTlsContext.Builder tls = UpstreamTlsContext.newBuilder().setCommonTlsContext(common);
+    if (sni != null) {
+      tls.setSni(sni);
+    }
+    return edsCluster(name).toBuilder()
+        .setTransportSocket(TransportSocket.newBuilder()
+            .setName("envoy.transport_sockets.tls")
+            .setTypedConfig(Any.pack(tls.build())))
+        .build();
+  }
+
+  /** An SDS certificate secret with inline PEM. */
+  public static Secret certificateSecret(String name, String chainPem, String keyPem) {
+    return Secret.newBuilder()
+        .setName(name)
+        .setTlsCertificate(TlsCertificate.newBuilder()
+            .setCertificateChain(DataSource.newBuilder().setInlineString(chainPem))
+            .setPrivateKey(DataSource.newBuilder().setInlineString(keyPem)))
+        .build();
+  }
+
+  /** An SDS certificate secret holding {@code pair}. */
+  public static Secret certificateSecret(String name, CertificateKeyPair pair) {
+    return certificateSecret(name, TestPki.chainPem(pair), TestPki.keyPem(pair));
+  }
+
+  /** An SDS validation secret: the CA certificates in {@code caPem}. */
+  public static Secret validationSecret(String name, String caPem) {
+    return Secret.newBuilder()
+        .setName(name)
+        .setValidationContext(CertificateValidationContext.newBuilder()
+            .setTrustedCa(DataSource.newBuilder().setInlineString(caPem)))
+        .build();
   }
 
   private static Address address(String host, int port) {
