@@ -12,8 +12,9 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -47,6 +48,38 @@ public final class Pem {
     } catch (CertificateException e) {
       throw new TlsConfigException("not a PEM certificate: " + e.getMessage(), e);
     }
+  }
+
+  /** Certificates as PEM text, in order: what plug-in CA files and SDS {@code inline_string}s hold. */
+  public static String encode(List<X509Certificate> certificates) {
+    StringBuilder out = new StringBuilder(certificates.size() * 900);
+    for (X509Certificate certificate : certificates) {
+      try {
+        block(out, "CERTIFICATE", certificate.getEncoded());
+      } catch (java.security.cert.CertificateEncodingException e) {
+        throw new IllegalArgumentException("cannot encode " + certificate.getSubjectX500Principal() + ": "
+            + e.getMessage(), e);
+      }
+    }
+    return out.toString();
+  }
+
+  /** A private key as PKCS#8 PEM ({@code PRIVATE KEY}), the form {@link #privateKey} reads first. */
+  public static String encode(PrivateKey key) {
+    if (!"PKCS#8".equals(key.getFormat())) {
+      throw new IllegalArgumentException("cannot encode a " + key.getAlgorithm() + " key in format " + key.getFormat()
+          + " as PKCS#8");
+    }
+    return block(new StringBuilder(300), "PRIVATE KEY", key.getEncoded()).toString();
+  }
+
+  private static StringBuilder block(StringBuilder out, String type, byte[] der) {
+    out.append("-----BEGIN ").append(type).append("-----\n");
+    String base64 = Base64.getEncoder().encodeToString(der);
+    for (int i = 0; i < base64.length(); i += 64) {
+      out.append(base64, i, Math.min(base64.length(), i + 64)).append('\n');
+    }
+    return out.append("-----END ").append(type).append("-----\n");
   }
 
   /** The private key of a PEM text: PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE KEY}) or SEC1 (EC). */

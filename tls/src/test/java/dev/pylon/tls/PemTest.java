@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
+import java.util.List;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.junit.jupiter.api.Test;
@@ -62,5 +63,19 @@ class PemTest {
     assertThat(new SanMatcher(SanMatcher.SanType.URI, SanMatcher.Kind.SUFFIX, ".example.com", false).matches(cert))
         .isFalse();
     assertThat(new SanMatcher(null, SanMatcher.Kind.REGEX, "spiffe://.*/sa/web", false).matches(cert)).isTrue();
+  }
+
+  @Test
+  void encode_writesWhatIsRead_certificatesInOrderAndPkcs8Keys() throws Exception {
+    TestPki ca = TestPki.ca("root");
+    CertificateKeyPair pair = ca.issue("a.example.com");
+    String chain = Pem.encode(List.of(pair.leaf(), ca.certificate()));
+    assertThat(chain).startsWith("-----BEGIN CERTIFICATE-----\n").endsWith("-----END CERTIFICATE-----\n");
+    assertThat(chain.lines().filter(l -> !l.startsWith("-----")).allMatch(l -> l.length() <= 64)).isTrue();
+    assertThat(Pem.certificates(chain)).containsExactly(pair.leaf(), ca.certificate());
+    String key = Pem.encode(pair.privateKey());
+    assertThat(key).startsWith("-----BEGIN PRIVATE KEY-----\n");
+    assertThat(((ECPrivateKey) Pem.privateKey(key)).getS()).isEqualTo(((ECPrivateKey) pair.privateKey()).getS());
+    assertThat(CertificateKeyPair.fromPem(chain, key).chain()).hasSize(2);
   }
 }

@@ -75,7 +75,7 @@ public final class TestPki {
     KeyPair keys = ecKeyPair();
     String cn = sans.length == 0 ? "leaf" : sans[0].replaceFirst("^(dns|ip|uri):", "");
     X509Certificate leaf = sign(new X500Name("CN=" + cn), keys, keyPair.getPrivate(),
-        new X500Name(certificate.getSubjectX500Principal().getName()), validity, false, List.of(sans), true);
+        X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), validity, false, List.of(sans), true);
     return new CertificateKeyPair(List.of(leaf), keys.getPrivate());
   }
 
@@ -83,7 +83,8 @@ public final class TestPki {
   public TestPki intermediate(String name) {
     KeyPair keys = ecKeyPair();
     X509Certificate cert = sign(new X500Name("CN=" + name + ", O=Pylon tests"), keys, keyPair.getPrivate(),
-        new X500Name(certificate.getSubjectX500Principal().getName()), Duration.ofDays(30), true, List.of(), false);
+        X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), Duration.ofDays(30), true, List.of(),
+        false);
     return new TestPki(name, keys, cert);
   }
 
