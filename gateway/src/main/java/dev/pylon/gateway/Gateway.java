@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,7 @@ public final class Gateway {
   private final PrometheusMeterRegistry registry;
   private final UpstreamStates upstreams;
   private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
+  private final AtomicInteger ephemeralBindings = new AtomicInteger();
   private final AtomicReference<GatewaySnapshot> current = new AtomicReference<>(GatewaySnapshot.EMPTY);
   private final List<ProxyVerticle> verticles = new ArrayList<>();
   // Listener changes are applied one snapshot at a time, on this context.
@@ -173,7 +175,6 @@ public final class Gateway {
   /** TLS contexts the snapshot needs and the data plane does not have yet. Blocking. */
   private PreparedTls prepareTls(GatewaySnapshot next) {
     Map<String, ServerTls> servers = new HashMap<>();
-    Set<String> failed = new HashSet<>();
     for (ListenerConfig l : next.listeners().values()) {
       if (Kind.of(l) != Kind.HTTPS) {
         continue;
@@ -185,16 +186,15 @@ public final class Gateway {
       }
       try {
         servers.put(l.name(), ServerTls.build(l, next, tlsCounter("pylon_tls_sni_refused_total", l.name())));
-      } catch (TlsSetupException e) {
-        failed.add(l.name());
+      } catch (TlsSetupException | RuntimeException e) {
         log.error("{}{}", e.getMessage(), b != null && b.tls != null ? " (the listener keeps its previous TLS)" : "");
       }
     }
-    return new PreparedTls(servers, failed, upstreamTls.prepare(next));
+    return new PreparedTls(servers, upstreamTls.prepare(next));
   }
 
-  private record PreparedTls(
-      Map<String, ServerTls> servers, Set<String> failed, UpstreamTlsContexts.Prepared upstream) {}
+  /** TLS material built for a snapshot: new or changed listeners' contexts, and every TLS cluster's. */
+  private record PreparedTls(Map<String, ServerTls> servers, UpstreamTlsContexts.Prepared upstream) {}
 
   private Future<Void> publish(GatewaySnapshot next, PreparedTls tls) {
     if (stopping) {
@@ -264,10 +264,13 @@ public final class Gateway {
       return Future.succeededFuture();
     }
     Counter handshakeFailures = tlsCounter("pylon_tls_handshake_failures_total", l.name());
-    // The first instance binds (port 0 becomes a real port); the others share that port.
+    // The first instance binds, the others share its socket. An ephemeral port is asked for as a negative port
+    // unique to this binding: Vert.x binds port 0 for it and shares the socket among the instances asking the same
+    // (with port 0 itself each instance would bind a port of its own).
+    int bindPort = requested == 0 ? -ephemeralBindings.incrementAndGet() : requested;
     Promise<Void> result = Promise.promise();
     bound.put(l.name(), new Bound(l.name(), host, requested, -1, kind, tls));
-    verticles.get(0).bind(l, tls, host, requested, handshakeFailures).onComplete(first -> {
+    verticles.get(0).bind(l, tls, host, bindPort, handshakeFailures).onComplete(first -> {
       if (first.failed()) {
         bound.remove(l.name());
         bindFailures.increment();
@@ -278,7 +281,7 @@ public final class Gateway {
       int actual = first.result();
       List<Future<Integer>> rest = new ArrayList<>();
       for (int i = 1; i < verticles.size(); i++) {
-        rest.add(verticles.get(i).bind(l, tls, host, actual, handshakeFailures));
+        rest.add(verticles.get(i).bind(l, tls, host, bindPort, handshakeFailures));
       }
       Future.all(rest).onComplete(ar -> {
         if (ar.failed()) {
