@@ -1,8 +1,8 @@
 package dev.pylon.gateway.proxy;
 
 import dev.pylon.gateway.tls.TlsFailures;
-import dev.pylon.routing.AttemptOutcome;
 import dev.pylon.routing.AttemptOutcome.FailureKind;
+import dev.pylon.routing.AttemptOutcome;
 import dev.pylon.routing.MirrorPolicy;
 import dev.pylon.routing.Retries;
 import dev.pylon.routing.RetryPolicy;

@@ -1,7 +1,7 @@
 package dev.pylon.gateway.proxy;
 
-import dev.pylon.gateway.tls.pending.SniSelector;
 import dev.pylon.routing.RouteTable;
+import dev.pylon.tls.SniSelector;
 import dev.pylon.xds.client.FilterChainConfig;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;

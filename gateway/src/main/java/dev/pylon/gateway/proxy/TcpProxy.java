@@ -1,13 +1,13 @@
 package dev.pylon.gateway.proxy;
 
-import dev.pylon.gateway.tls.pending.ClientHello;
-import dev.pylon.gateway.tls.pending.SniSelector;
 import dev.pylon.routing.HashResult;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.routing.WeightedClusters;
 import dev.pylon.routing.upstream.Cluster;
 import dev.pylon.routing.upstream.Endpoint;
 import dev.pylon.routing.upstream.OutlierDetector;
+import dev.pylon.tls.ClientHello;
+import dev.pylon.tls.SniSelector;
 import dev.pylon.xds.client.FilterChainConfig;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.ListenerConfig;

@@ -1,7 +1,7 @@
 package dev.pylon.gateway.proxy;
 
-import dev.pylon.gateway.tls.UpstreamTlsContexts;
 import dev.pylon.gateway.tls.UpstreamTlsContexts.Material;
+import dev.pylon.gateway.tls.UpstreamTlsContexts;
 import dev.pylon.routing.upstream.Cluster;
 import dev.pylon.routing.upstream.HttpProtocolSettings;
 import dev.pylon.xds.client.UpstreamTlsConfig;
@@ -144,8 +144,9 @@ public final class UpstreamClients {
     while (it.hasNext()) {
       Map.Entry<Material, Map<HttpProtocolSettings, Client[]>> e = it.next();
       if (e.getKey().retired()) {
+        Map<HttpProtocolSettings, Client[]> clients = e.getValue();
         it.remove();
-        for (Client[] pair : e.getValue().values()) {
+        for (Client[] pair : clients.values()) {
           for (Client c : pair) {
             if (c != null) {
               c.http.shutdown(H2_DRAIN_SECONDS, TimeUnit.SECONDS);

@@ -1,8 +1,8 @@
 package dev.pylon.gateway.tls;
 
-import dev.pylon.gateway.tls.pending.TlsManagers;
 import dev.pylon.tls.CertificateKeyPair;
 import dev.pylon.tls.SanMatcher;
+import dev.pylon.tls.TlsManagers;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;

@@ -1,9 +1,9 @@
 package dev.pylon.gateway.tls;
 
-import dev.pylon.gateway.tls.pending.SniSelector;
-import dev.pylon.gateway.tls.pending.TlsManagers;
 import dev.pylon.tls.CertificateKeyPair;
 import dev.pylon.tls.SanMatcher;
+import dev.pylon.tls.SniSelector;
+import dev.pylon.tls.TlsManagers;
 import dev.pylon.tls.TlsVersion;
 import dev.pylon.xds.client.DownstreamTlsConfig;
 import dev.pylon.xds.client.FilterChainConfig;
@@ -41,7 +41,6 @@ import javax.net.ssl.KeyManagerFactorySpi;
 import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.X509ExtendedKeyManager;
 
@@ -60,6 +59,9 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * <p>Vert.x keeps a context wrapper per distinct server name it saw; a client inventing names under a wildcard
  * chain would grow that map, so after {@value #MAX_SNI_CONTEXTS} names the owner is asked to start it over
  * ({@link #onSniCacheFull}).
+ *
+ * <p>A handshake no chain takes (its server name matches none, and there is no chain without names) gets a context
+ * with no certificate: it fails at once with an alert, and the name is counted in {@code pylon_tls_sni_refused_total}.
  *
  * <p>TLS versions: Vert.x applies one set of enabled versions to every engine of a server, after the context's own.
  * That set is the union of the chains' ranges; a chain whose range is narrower refuses a handshake that negotiated a
@@ -81,8 +83,8 @@ public final class ServerTls {
   private volatile Runnable onSniCacheFull = () -> { };
 
   private ServerTls(
-      String listener, List<Chain> chains, Chain defaultChain, Set<String> protocols, Fingerprint fingerprint,
-      Counter sniRefused) {
+      String listener, List<Chain> chains, Chain defaultChain, Chain refusal, Set<String> protocols,
+      Fingerprint fingerprint, Counter sniRefused) {
     this.listener = listener;
     List<SniSelector.Entry<Chain>> entries = new ArrayList<>();
     for (Chain c : chains) {
@@ -93,7 +95,7 @@ public final class ServerTls {
     this.protocols = Set.copyOf(protocols);
     this.fingerprint = fingerprint;
     this.sniRefused = sniRefused;
-    this.refuse = new ChainKeyManagerFactory(this, null);
+    this.refuse = refusal == null ? null : new ChainKeyManagerFactory(this, refusal);
     for (Chain c : chains) {
       c.keyManagerFactory = new ChainKeyManagerFactory(this, c);
     }
@@ -166,10 +168,25 @@ public final class ServerTls {
         defaultChain = built;
       }
     }
+    Chain refusal = defaultChain != null ? null : new Chain(null, refusingContext(listener.name(), union));
     try {
-      return new ServerTls(listener.name(), chains, defaultChain, union, fingerprint(listener, snapshot), sniRefused);
+      return new ServerTls(listener.name(), chains, defaultChain, refusal, union, fingerprint(listener, snapshot),
+          sniRefused);
     } catch (IllegalArgumentException e) {
       throw new TlsSetupException("listener '" + listener.name() + "': " + e.getMessage());
+    }
+  }
+
+  /**
+   * The context of handshakes no chain takes (no chain for their server name, and no default chain): it has no
+   * certificate to offer, so the handshake fails at once with an alert, as Envoy closes such a connection.
+   */
+  private static SslContext refusingContext(String listener, Set<String> versions) throws TlsSetupException {
+    try {
+      return SslContextBuilder.forServer(new NoCertificate()).sslProvider(TlsEngine.provider()).protocols(versions)
+          .build();
+    } catch (SSLException | RuntimeException e) {
+      throw new TlsSetupException("listener '" + listener + "': " + e.getMessage(), e);
     }
   }
 
@@ -291,7 +308,7 @@ public final class ServerTls {
 
   /**
    * Carries a chain from the key-cert options' SNI mapper through Vert.x to {@link ContextFactory}; Vert.x never uses it
-   * as a key manager factory itself. With no chain it refuses the handshake.
+   * as a key manager factory itself.
    */
   static final class ChainKeyManagerFactory extends KeyManagerFactory {
     private static final Provider PROVIDER = new Provider("pylon-chain", "1.0", "filter chain carrier") {};
@@ -305,13 +322,8 @@ public final class ServerTls {
       this.chain = chain;
     }
 
-    SslContext context(String serverName) throws SSLException {
-      if (chain == null) {
-        owner.sniRefused.increment();
-        throw new SSLHandshakeException("listener '" + owner.listener + "': no filter chain for server name "
-            + (serverName == null ? "(none sent)" : "'" + serverName + "'"));
-      }
-      if (serverName != null && chain != owner.defaultChain
+    SslContext context(String serverName) {
+      if (serverName != null && chain != owner.defaultChain && chain.config != null
           && owner.sniContexts.incrementAndGet() == MAX_SNI_CONTEXTS) {
         owner.onSniCacheFull.run();
       }
@@ -354,8 +366,13 @@ public final class ServerTls {
     public Function<String, KeyManagerFactory> keyManagerFactoryMapper(Vertx vertx) {
       return name -> {
         Chain c = tls.selector.select(name);
-        // the default chain (and "no chain") go through the one default context instead of one per name
-        return c == null || c == tls.defaultChain ? null : c.keyManagerFactory;
+        if (c == null) {
+          // no chain takes this name and there is no default: the default context refuses the handshake
+          tls.sniRefused.increment();
+          return null;
+        }
+        // the default chain goes through the one default context instead of one per name
+        return c == tls.defaultChain ? null : c.keyManagerFactory;
       };
     }
   }
@@ -397,6 +414,44 @@ public final class ServerTls {
         return c.context(serverName);
       }
       throw new SSLException("TLS server without filter chain material");
+    }
+  }
+
+  /** Offers no certificate: every handshake fails (handshake_failure). */
+  private static final class NoCertificate extends X509ExtendedKeyManager {
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+      return null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return null;
     }
   }
 

@@ -1,15 +1,17 @@
 package dev.pylon.gateway.tls;
 
-import dev.pylon.gateway.tls.pending.TlsManagers;
+import dev.pylon.tls.TlsManagers;
 import dev.pylon.tls.TlsVersion;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.SecretConfig;
 import dev.pylon.xds.client.UpstreamTlsConfig;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.DelegatingSslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.internal.tcnative.SSL;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.spi.tls.SslContextFactory;
@@ -283,11 +285,13 @@ public final class UpstreamTlsContexts {
   static final class OriginationContext extends DelegatingSslContext {
     private final String sni;
     private final String fallback;
+    private final boolean ldhSni;
 
     OriginationContext(SslContext context, String sni, String fallback) {
       super(context);
       this.sni = sni;
       this.fallback = fallback;
+      this.ldhSni = sni == null || ldh(sni);
     }
 
     @Override
@@ -306,6 +310,11 @@ public final class UpstreamTlsContexts {
 
     private SslHandler handler(ByteBufAllocator alloc, boolean startTls, Executor executor) {
       SSLEngine engine = sni == null ? newEngine(alloc) : newEngine(alloc, sni, -1);
+      if (sni != null && !ldhSni && engine instanceof ReferenceCountedOpenSslEngine openSsl) {
+        // Istio's SNI (outbound_.8080_._.host) is no LDH host name: the JDK's SNIHostName refuses it, and Netty with
+        // it; BoringSSL sends it as Envoy does
+        SSL.setTlsExtHostName(openSsl.sslPointer(), sni);
+      }
       return new ProtocolMappingSslHandler(engine, startTls, executor, fallback);
     }
   }
