@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pylon.gateway.testing.Tls;
 import dev.pylon.gateway.testing.Tls.Run;
+import dev.pylon.gateway.testing.Tls;
 import dev.pylon.gateway.testing.TlsUpstream;
 import dev.pylon.tls.testing.TestPki;
 import dev.pylon.xds.client.GatewaySnapshot;

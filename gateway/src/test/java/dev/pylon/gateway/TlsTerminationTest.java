@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pylon.gateway.testing.Tls;
 import dev.pylon.gateway.testing.Tls.Handshake;
 import dev.pylon.gateway.testing.Tls.Run;
+import dev.pylon.gateway.testing.Tls;
 import dev.pylon.gateway.testing.Upstream;
 import dev.pylon.routing.VirtualHost;
 import dev.pylon.tls.CertificateKeyPair;
@@ -94,6 +94,9 @@ class TlsTerminationTest {
             Tls.https("modern", List.of("modern.example.com"), modern, "https.modern"),
             Tls.https("default", List.of(), Tls.serverTls("default"), "https.default"))))
         .listener("0.0.0.0_8080", 8080, "http.8080")
+        // no default chain: a name no chain takes is refused
+        .listener(new ListenerConfig("0.0.0.0_9443", "0.0.0.0", 9443, List.of(
+            Tls.https("only", List.of("only.example.com"), Tls.serverTls("exact"), "https.exact"))))
         .routes("https.exact", host("exact", List.of("exact.example.com"), prefix("/", "a")))
         .routes("https.wild", host("wild", List.of("*.wild.example.com"), prefix("/", "b")))
         .routes("https.mtls", host("mtls", List.of("mtls.example.com"), prefix("/", "a")))
@@ -219,6 +222,21 @@ class TlsTerminationTest {
   }
 
   @Test
+  void withoutDefaultChain_anUnknownNameIsRefusedAtOnce_andCounted() throws IOException {
+    int only = gateway.listenerPort("0.0.0.0_9443");
+    assertThat(Tls.handshake(only, "only.example.com", null, null, null).peerSans()).containsExactly("exact.example.com");
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> Tls.handshake(only, "nobody.example.org", null, null, null))
+        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> Tls.handshake(only, null, null, null, null)).isInstanceOf(IOException.class);
+    // refused with an alert, not left to a timeout
+    assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
+    var refused = gateway.registry().find("pylon_tls_sni_refused_total").tag("listener", "0.0.0.0_9443").counter();
+    assertThat(refused).isNotNull();
+    assertThat(refused.count()).isEqualTo(1.0);
+  }
+
+  @Test
   void failedHandshakesAreCounted() throws IOException {
     double before = handshakeFailures();
     assertThatThrownBy(() -> Tls.handshake(port(), "mtls.example.com", null, null, null)).isInstanceOf(IOException.class);
@@ -271,7 +289,7 @@ class TlsTerminationTest {
     // TLS 1.1 (allowed on the client side by lowering OpenSSL's security level) meets the listener's 1.2 floor
     Run old = Tls.run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port(),
         "-servername", "exact.example.com", "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"));
-    assertThat(old.output()).doesNotContain("BEGIN CERTIFICATE").doesNotContain("Protocol  : TLSv1.1");
+    assertThat(old.output()).contains("alert protocol version").doesNotContain("BEGIN CERTIFICATE");
     Run tls12 = Tls.run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port(),
         "-servername", "exact.example.com", "-tls1_2", "-cipher", "DEFAULT:@SECLEVEL=0"));
     assertThat(tls12.output()).contains("exact.example.com").contains("TLSv1.2");

@@ -8,8 +8,8 @@ import dev.pylon.tls.TrustBundle;
 import dev.pylon.tls.testing.TestPki;
 import dev.pylon.xds.client.DownstreamTlsConfig;
 import dev.pylon.xds.client.FilterChainConfig;
-import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
+import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import dev.pylon.xds.client.SecretConfig;
 import dev.pylon.xds.client.TcpProxyConfig;
 import io.vertx.core.buffer.Buffer;
@@ -125,7 +125,6 @@ public final class Tls {
   public static Handshake handshake(int port, String sni, List<String> versions, List<String> alpn,
       CertificateKeyPair clientCertificate) throws IOException {
     try (SSLSocket socket = open(port, sni, versions, alpn, clientCertificate)) {
-      socket.startHandshake();
       // TLS 1.3: a rejected client certificate shows only when the server's alert is read
       socket.setSoTimeout(2_000);
       socket.getOutputStream().write("GET / HTTP/1.1\r\nhost: probe\r\nconnection: close\r\n\r\n"
@@ -205,23 +204,31 @@ public final class Tls {
   /** A finished process: exit code and what it printed (stdout and stderr together). */
   public record Run(int exit, String output) {}
 
-  /** Runs a command with no input, for at most 30 s. */
+  /** Runs a command with no input, for at most 30 s (then it is killed and what it printed is returned). */
   public static Run run(List<String> command) {
+    Path out = null;
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
-          .start();
+      out = Files.createTempFile("pylon-run", ".out");
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
       p.getOutputStream().close();
-      byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("timed out: " + command);
+        p.destroyForcibly().waitFor();
+        return new Run(-1, Files.readString(out) + "\n(killed after 30 s)");
       }
-      return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+      return new Run(p.exitValue(), Files.readString(out));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    } finally {
+      if (out != null) {
+        try {
+          Files.deleteIfExists(out);
+        } catch (IOException ignored) {
+          // a temporary file
+        }
+      }
     }
   }
 }

@@ -10,10 +10,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.TrustOptions;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.TrustManager;
 
@@ -41,7 +45,9 @@ public final class TlsUpstream implements AutoCloseable {
     HttpServerOptions options = new HttpServerOptions()
         .setSsl(true)
         .setUseAlpn(true)
-        .setSni(true)
+        // Vert.x's own SNI mapping stalls a handshake whose name none of its certificates carries: off; the name
+        // is read from the session instead
+        .setSni(false)
         .setKeyCertOptions(Tls.pem(certificate));
     if (OpenSSLEngineOptions.isAvailable()) {
       // like an Envoy sidecar, BoringSSL accepts Istio's SNI (outbound_.8080_._.host); the JDK refuses underscores
@@ -63,7 +69,7 @@ public final class TlsUpstream implements AutoCloseable {
     requests.incrementAndGet();
     JsonObject seen = new JsonObject()
         .put("upstream", name)
-        .put("sni", req.connection().indicatedServerName())
+        .put("sni", sni(req))
         .put("version", req.version().name())
         .put("path", req.uri());
     try {
@@ -80,6 +86,24 @@ public final class TlsUpstream implements AutoCloseable {
       seen.put("bodyLength", ar.succeeded() ? ar.result().length() : -1);
       req.response().putHeader("content-type", "application/json").end(seen.encode());
     });
+  }
+
+  private static String sni(HttpServerRequest req) {
+    if (req.connection().sslSession() instanceof ExtendedSSLSession session) {
+      List<SNIServerName> names;
+      try {
+        names = session.getRequestedServerNames();
+      } catch (IllegalArgumentException e) {
+        return "(not a host name the JDK accepts; see SniRecorder)"; // Istio's outbound_.port_.subset_.host
+      }
+      for (SNIServerName name : names) {
+        if (name instanceof SNIHostName host) {
+          return host.getAsciiName();
+        }
+        return new String(name.getEncoded(), StandardCharsets.US_ASCII);
+      }
+    }
+    return null;
   }
 
   public int port() {
