@@ -263,6 +263,10 @@ public final class Gateway {
       log.error("listener {}: not bound: its TLS material could not be built", l.name());
       return Future.succeededFuture();
     }
+    if (kind == Kind.TCP && l.http() != null) {
+      // the control plane refuses such a port ("not supported yet"); should one arrive, its TCP chains are served
+      log.warn("listener {}: mixes TCP proxy and HTTP filter chains; only the TCP proxy chains are served", l.name());
+    }
     Counter handshakeFailures = tlsCounter("pylon_tls_handshake_failures_total", l.name());
     // The first instance binds, the others share its socket. An ephemeral port is asked for as a negative port
     // unique to this binding: Vert.x binds port 0 for it and shares the socket among the instances asking the same

@@ -18,6 +18,7 @@ import dev.pylon.gateway.testing.Snapshots;
 import dev.pylon.gateway.testing.SniRecorder;
 import dev.pylon.gateway.testing.Tls;
 import dev.pylon.gateway.testing.TlsUpstream;
+import dev.pylon.gateway.tls.TlsEngine;
 import dev.pylon.routing.upstream.HttpProtocolSettings.UpstreamProtocol;
 import dev.pylon.tls.CertificateKeyPair;
 import dev.pylon.tls.SanMatcher;
@@ -160,7 +161,9 @@ class TlsOriginationTest {
     Response r = http.get(port(), "shop.example.com", "/mesh/x");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     assertThat(r.json().getString("upstream")).isEqualTo("mesh");
-    assertThat(meshFront.names()).isNotEmpty().allMatch(MESH_SNI::equals);
+    // BoringSSL sends Istio's SNI as Envoy does; the JDK engine cannot send a name with '_' and sends none
+    String expectedSni = TlsEngine.openSsl() ? MESH_SNI : "";
+    assertThat(meshFront.names()).isNotEmpty().allMatch(expectedSni::equals);
     assertThat(r.json().getJsonArray("clientSans").getList()).containsExactly(GATEWAY_ID);
   }
 
