@@ -3,6 +3,10 @@ package dev.pylon.gateway;
 import dev.pylon.gateway.admin.AdminServer;
 import dev.pylon.gateway.metrics.RequestMetrics;
 import dev.pylon.gateway.proxy.UpstreamStates;
+import dev.pylon.gateway.tls.ServerTls;
+import dev.pylon.gateway.tls.TlsEngine;
+import dev.pylon.gateway.tls.TlsSetupException;
+import dev.pylon.gateway.tls.UpstreamTlsContexts;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.ListenerConfig;
 import dev.pylon.xds.client.XdsClient;
@@ -29,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +51,8 @@ public final class Gateway {
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
   private final UpstreamStates upstreams;
+  private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
+  private final AtomicInteger ephemeralBindings = new AtomicInteger();
   private final AtomicReference<GatewaySnapshot> current = new AtomicReference<>(GatewaySnapshot.EMPTY);
   private final List<ProxyVerticle> verticles = new ArrayList<>();
   // Listener changes are applied one snapshot at a time, on this context.
@@ -98,7 +105,7 @@ public final class Gateway {
     RequestMetrics metrics = new RequestMetrics(registry);
     List<Future<String>> deployments = new ArrayList<>();
     for (int i = 0; i < config.concurrency(); i++) {
-      ProxyVerticle v = new ProxyVerticle(current::get, metrics, upstreams);
+      ProxyVerticle v = new ProxyVerticle(current::get, metrics, upstreams, upstreamTls, registry);
       verticles.add(v);
       deployments.add(
           vertx.deployVerticle(v, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)));
@@ -161,14 +168,48 @@ public final class Gateway {
     if (stopping) {
       return Future.succeededFuture();
     }
+    // TLS material (keys, trust, native contexts) is built on a worker thread, before anything sees the snapshot
+    return vertx.executeBlocking(() -> prepareTls(next), false).compose(tls -> publish(next, tls));
+  }
+
+  /** TLS contexts the snapshot needs and the data plane does not have yet. Blocking. */
+  private PreparedTls prepareTls(GatewaySnapshot next) {
+    Map<String, ServerTls> servers = new HashMap<>();
+    for (ListenerConfig l : next.listeners().values()) {
+      if (Kind.of(l) != Kind.HTTPS) {
+        continue;
+      }
+      Bound b = bound.get(l.name());
+      if (b != null && b.tls != null && sameSocket(b, l)
+          && b.tls.fingerprint().equals(ServerTls.fingerprint(l, next))) {
+        continue; // unchanged
+      }
+      try {
+        servers.put(l.name(), ServerTls.build(l, next, tlsCounter("pylon_tls_sni_refused_total", l.name())));
+      } catch (TlsSetupException | RuntimeException e) {
+        log.error("{}{}", e.getMessage(), b != null && b.tls != null ? " (the listener keeps its previous TLS)" : "");
+      }
+    }
+    return new PreparedTls(servers, upstreamTls.prepare(next));
+  }
+
+  /** TLS material built for a snapshot: new or changed listeners' contexts, and every TLS cluster's. */
+  private record PreparedTls(Map<String, ServerTls> servers, UpstreamTlsContexts.Prepared upstream) {}
+
+  private Future<Void> publish(GatewaySnapshot next, PreparedTls tls) {
+    if (stopping) {
+      return Future.succeededFuture();
+    }
     // clusters' live state (circuit breakers, outlier detection) follows before the first request sees them
     upstreams.update(next);
+    upstreamTls.publish(tls.upstream);
     current.set(next);
     snapshotsApplied.increment();
     List<Future<?>> work = new ArrayList<>();
     Set<String> rebinding = new HashSet<>();
     // Close listeners that are gone or must move; a removed one drains in the background, a moved one re-binds
-    // once its old socket is closed.
+    // once its old socket is closed. A listener that keeps its socket but whose TLS changed gets the new material
+    // for new handshakes; its connections stay.
     for (Bound b : List.copyOf(bound.values())) {
       ListenerConfig now = next.listeners().get(b.name);
       if (now == null || !sameSocket(b, now)) {
@@ -177,13 +218,18 @@ public final class Gateway {
         Future<Void> closed = unbindAll(b.name);
         if (now != null) {
           rebinding.add(b.name);
-          work.add(closed.transform(ar -> bindAll(now)));
+          work.add(closed.transform(ar -> bindAll(now, tls)));
         }
+      } else if (b.kind == Kind.HTTPS && tls.servers.containsKey(b.name)) {
+        ServerTls fresh = tls.servers.get(b.name);
+        bound.put(b.name, b.withTls(fresh));
+        log.info("listener {}: new TLS material for new handshakes", b.name);
+        work.add(verticles.get(0).updateTls(b.name, fresh));
       }
     }
     for (ListenerConfig l : next.listeners().values()) {
       if (!bound.containsKey(l.name()) && !rebinding.contains(l.name())) {
-        work.add(bindAll(l));
+        work.add(bindAll(l, tls));
       }
     }
     return Future.join(work).transform(ar -> {
@@ -199,20 +245,36 @@ public final class Gateway {
   }
 
   private boolean sameSocket(Bound b, ListenerConfig l) {
-    return b.host.equals(hostFor(l)) && b.requestedPort == config.listenerPorts().applyAsInt(l.port());
+    return b.host.equals(hostFor(l)) && b.requestedPort == config.listenerPorts().applyAsInt(l.port())
+        && b.kind == Kind.of(l);
   }
 
   private String hostFor(ListenerConfig l) {
     return config.bindAddress() != null ? config.bindAddress() : l.address();
   }
 
-  private Future<Void> bindAll(ListenerConfig l) {
+  private Future<Void> bindAll(ListenerConfig l, PreparedTls prepared) {
     String host = hostFor(l);
     int requested = config.listenerPorts().applyAsInt(l.port());
-    // The first instance binds (port 0 becomes a real port); the others share that port.
+    Kind kind = Kind.of(l);
+    ServerTls tls = kind == Kind.HTTPS ? prepared.servers.get(l.name()) : null;
+    if (kind == Kind.HTTPS && tls == null) {
+      bindFailures.increment();
+      log.error("listener {}: not bound: its TLS material could not be built", l.name());
+      return Future.succeededFuture();
+    }
+    if (kind == Kind.TCP && l.http() != null) {
+      // the control plane refuses such a port ("not supported yet"); should one arrive, its TCP chains are served
+      log.warn("listener {}: mixes TCP proxy and HTTP filter chains; only the TCP proxy chains are served", l.name());
+    }
+    Counter handshakeFailures = tlsCounter("pylon_tls_handshake_failures_total", l.name());
+    // The first instance binds, the others share its socket. An ephemeral port is asked for as a negative port
+    // unique to this binding: Vert.x binds port 0 for it and shares the socket among the instances asking the same
+    // (with port 0 itself each instance would bind a port of its own).
+    int bindPort = requested == 0 ? -ephemeralBindings.incrementAndGet() : requested;
     Promise<Void> result = Promise.promise();
-    bound.put(l.name(), new Bound(l.name(), host, requested, -1));
-    verticles.get(0).bind(l, host, requested).onComplete(first -> {
+    bound.put(l.name(), new Bound(l.name(), host, requested, -1, kind, tls));
+    verticles.get(0).bind(l, tls, host, bindPort, handshakeFailures).onComplete(first -> {
       if (first.failed()) {
         bound.remove(l.name());
         bindFailures.increment();
@@ -223,15 +285,21 @@ public final class Gateway {
       int actual = first.result();
       List<Future<Integer>> rest = new ArrayList<>();
       for (int i = 1; i < verticles.size(); i++) {
-        rest.add(verticles.get(i).bind(l, host, actual));
+        rest.add(verticles.get(i).bind(l, tls, host, bindPort, handshakeFailures));
       }
       Future.all(rest).onComplete(ar -> {
         if (ar.failed()) {
           log.error("listener {}: event loop failed to share {}:{}: {}", l.name(), host, actual, ar.cause().getMessage());
         }
+        if (tls != null) {
+          verticles.get(0).watchSniCache(l.name(), tls);
+        }
         control.runOnContext(v -> {
-          bound.put(l.name(), new Bound(l.name(), host, requested, actual));
-          log.info("listener {}: listening on {}:{}", l.name(), host, actual);
+          Bound b = bound.get(l.name());
+          bound.put(l.name(), new Bound(l.name(), host, requested, actual, kind, b != null ? b.tls : tls));
+          log.info("listener {}: listening on {}:{}{}", l.name(), host, actual,
+              kind == Kind.HTTP ? "" : kind == Kind.HTTPS ? " (TLS, engine " + TlsEngine.describe() + ")"
+                  : " (TCP proxy by SNI)");
           result.complete();
         });
       });
@@ -333,5 +401,32 @@ public final class Gateway {
     return done.future();
   }
 
-  private record Bound(String name, String host, int requestedPort, int port) {}
+  private record Bound(String name, String host, int requestedPort, int port, Kind kind, ServerTls tls) {
+    Bound withTls(ServerTls fresh) {
+      return new Bound(name, host, requestedPort, port, kind, fresh);
+    }
+  }
+
+  /** How a listener serves: the socket handler differs, so a change of kind re-binds. */
+  enum Kind {
+    /** Plaintext HTTP. */
+    HTTP,
+    /** HTTP over TLS, chains chosen by SNI. */
+    HTTPS,
+    /** TCP proxy chosen by the ClientHello's SNI (TLS passthrough). */
+    TCP;
+
+    static Kind of(ListenerConfig l) {
+      return l.proxiesTcp() ? TCP : l.terminatesTls() ? HTTPS : HTTP;
+    }
+  }
+
+  private Counter tlsCounter(String name, String listener) {
+    return Counter.builder(name)
+        .description(name.contains("refused")
+            ? "TLS connections closed because no filter chain takes their server name (SNI)"
+            : "TLS handshakes that failed on the listener (bad certificate, version, no TLS, timeout)")
+        .tag("listener", listener)
+        .register(registry);
+  }
 }

@@ -2,22 +2,33 @@ package dev.pylon.gateway;
 
 import dev.pylon.gateway.metrics.RequestMetrics;
 import dev.pylon.gateway.proxy.ProxyHandler;
+import dev.pylon.gateway.proxy.TcpProxy;
 import dev.pylon.gateway.proxy.UpstreamClients;
 import dev.pylon.gateway.proxy.UpstreamStates;
+import dev.pylon.gateway.tls.ServerTls;
+import dev.pylon.gateway.tls.TlsFailures;
+import dev.pylon.gateway.tls.UpstreamTlsContexts;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import dev.pylon.xds.client.ListenerConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.ServerSSLOptions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One event loop's share of the data plane: an HTTP server per listener (Vert.x spreads the accepted connections of
@@ -25,6 +36,8 @@ import java.util.function.Supplier;
  * and its upstream connection never cross threads.
  */
 final class ProxyVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
 
   // Envoy's default max_request_headers_kb.
   static final int MAX_HEADER_BYTES = 60 * 1024;
@@ -34,41 +47,128 @@ final class ProxyVerticle extends VerticleBase {
   private final Supplier<GatewaySnapshot> snapshots;
   private final RequestMetrics metrics;
   private final UpstreamStates states;
+  private final UpstreamTlsContexts upstreamTls;
+  private final MeterRegistry registry;
   private final Map<String, HttpServer> servers = new HashMap<>();
+  private final Map<String, NetServer> tcpServers = new HashMap<>();
   private UpstreamClients clients;
+  private NetClient tcpClient;
 
-  ProxyVerticle(Supplier<GatewaySnapshot> snapshots, RequestMetrics metrics, UpstreamStates states) {
+  ProxyVerticle(
+      Supplier<GatewaySnapshot> snapshots,
+      RequestMetrics metrics,
+      UpstreamStates states,
+      UpstreamTlsContexts upstreamTls,
+      MeterRegistry registry) {
     this.snapshots = snapshots;
     this.metrics = metrics;
     this.states = states;
+    this.upstreamTls = upstreamTls;
+    this.registry = registry;
   }
 
   @Override
   public Future<?> start() {
-    clients = new UpstreamClients(vertx);
+    clients = new UpstreamClients(vertx, upstreamTls);
+    tcpClient = TcpProxy.client(vertx);
     return Future.succeededFuture();
   }
 
-  /** Binds the listener on this event loop; completes with the bound port. Callable from any thread. */
-  Future<Integer> bind(ListenerConfig listener, String host, int port) {
+  /**
+   * Binds the listener on this event loop; completes with the bound port. Callable from any thread.
+   *
+   * @param tls the listener's TLS termination, or {@code null} for plaintext HTTP
+   */
+  Future<Integer> bind(ListenerConfig listener, ServerTls tls, String host, int port, Counter handshakeFailures) {
+    if (listener.proxiesTcp()) {
+      return bindTcp(listener, host, port);
+    }
     Promise<Integer> promise = Promise.promise();
     context.runOnContext(v -> {
+      HttpConnectionManagerConfig http = listener.http();
       HttpServerOptions options =
           new HttpServerOptions()
               .setHost(host)
               .setPort(port)
-              .setHttp2ClearTextEnabled(listener.http().codecType() != HttpConnectionManagerConfig.CodecType.HTTP1)
+              .setHttp2ClearTextEnabled(http != null && http.codecType() != HttpConnectionManagerConfig.CodecType.HTTP1)
               .setMaxHeaderSize(MAX_HEADER_BYTES)
               .setIdleTimeout(IDLE_SECONDS)
               .setIdleTimeoutUnit(TimeUnit.SECONDS)
               .setHandle100ContinueAutomatically(true)
               .setTcpNoDelay(true);
+      if (tls != null) {
+        ServerSSLOptions ssl = tls.sslOptions();
+        options.setSsl(true)
+            .setUseAlpn(true)
+            .setSni(true)
+            .setSslEngineOptions(ServerTls.engineOptions())
+            .setKeyCertOptions(ssl.getKeyCertOptions())
+            .setEnabledSecureTransportProtocols(ssl.getEnabledSecureTransportProtocols());
+      }
       HttpServer server = vertx.createHttpServer(options);
       server.requestHandler(
           new ProxyHandler(listener.name(), snapshots, vertx, clients, states, RandomSource.DEFAULT, metrics));
+      if (tls != null) {
+        server.exceptionHandler(t -> {
+          if (TlsFailures.isHandshakeFailure(t)) {
+            handshakeFailures.increment();
+            if (log.isDebugEnabled()) {
+              log.debug("listener {}: TLS handshake failed: {}", listener.name(), TlsFailures.reason(t));
+            }
+          }
+        });
+      }
       server.listen().onComplete(ar -> {
         if (ar.succeeded()) {
           servers.put(listener.name(), server);
+          promise.complete(server.actualPort());
+        } else {
+          promise.fail(ar.cause());
+        }
+      });
+    });
+    return promise.future();
+  }
+
+  /**
+   * New TLS material for a bound listener: new handshakes use it, open connections keep theirs. The listener's sockets
+   * are shared by the event loops, so one call (on any of them) updates all. Callable from any thread.
+   */
+  Future<Void> updateTls(String listenerName, ServerTls tls) {
+    Promise<Void> promise = Promise.promise();
+    context.runOnContext(v -> {
+      HttpServer server = servers.get(listenerName);
+      if (server == null) {
+        promise.complete();
+        return;
+      }
+      server.updateSSLOptions(tls.sslOptions(), true).<Void>mapEmpty().onComplete(promise);
+      // a client inventing server names under a wildcard grows Vert.x's per-name map: start it over now and then
+      tls.onSniCacheFull(() -> context.runOnContext(x -> server.updateSSLOptions(tls.sslOptions(), true)));
+    });
+    return promise.future();
+  }
+
+  /** Watches a freshly bound TLS listener's per-name map (see {@link #updateTls}). */
+  void watchSniCache(String listenerName, ServerTls tls) {
+    context.runOnContext(v -> {
+      HttpServer server = servers.get(listenerName);
+      if (server != null) {
+        tls.onSniCacheFull(() -> context.runOnContext(x -> server.updateSSLOptions(tls.sslOptions(), true)));
+      }
+    });
+  }
+
+  /** Binds a TLS passthrough listener (its chains proxy TCP by SNI). */
+  private Future<Integer> bindTcp(ListenerConfig listener, String host, int port) {
+    Promise<Integer> promise = Promise.promise();
+    context.runOnContext(v -> {
+      NetServer server = vertx.createNetServer(TcpProxy.serverOptions(host, port));
+      server.connectHandler(
+          new TcpProxy(listener.name(), snapshots, vertx, tcpClient, states, RandomSource.DEFAULT, registry));
+      server.listen().onComplete(ar -> {
+        if (ar.succeeded()) {
+          tcpServers.put(listener.name(), server);
           promise.complete(server.actualPort());
         } else {
           promise.fail(ar.cause());
@@ -83,10 +183,13 @@ final class ProxyVerticle extends VerticleBase {
     Promise<Void> promise = Promise.promise();
     context.runOnContext(v -> {
       HttpServer server = servers.remove(listenerName);
-      if (server == null) {
-        promise.complete();
-      } else {
+      NetServer tcp = tcpServers.remove(listenerName);
+      if (server != null) {
         server.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS).onComplete(promise);
+      } else if (tcp != null) {
+        tcp.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS).onComplete(promise);
+      } else {
+        promise.complete();
       }
     });
     return promise.future();
@@ -94,6 +197,6 @@ final class ProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return clients.close();
+    return Future.join(clients.close(), tcpClient.close());
   }
 }

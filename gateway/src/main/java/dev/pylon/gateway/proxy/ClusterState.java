@@ -1,5 +1,6 @@
 package dev.pylon.gateway.proxy;
 
+import dev.pylon.gateway.tls.TlsFailures;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.routing.upstream.CircuitBreakers;
 import dev.pylon.routing.upstream.Cluster;
@@ -19,7 +20,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live state of one upstream cluster, shared by every event loop and kept across snapshots for as long as the
@@ -47,6 +51,9 @@ import java.util.function.LongSupplier;
  * worker).
  */
 final class ClusterState {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterState.class);
+  private static final long TLS_WARNING_INTERVAL_NANOS = 1_000_000_000L;
 
   /** Which limit refused a request. */
   enum Breaker {
@@ -87,6 +94,9 @@ final class ClusterState {
   private final Counter bufferOverflows;
   private final Counter mirrors;
   private final Counter mirrorsSkipped;
+  private final Counter tlsFailures;
+  // WARN lines about TLS failures: at most one a second per cluster (a broken upstream fails every request)
+  private final AtomicLong lastTlsWarning;
 
   ClusterState(Cluster cluster, MeterRegistry registry, LongSupplier clock, RandomSource random) {
     this.name = cluster.name();
@@ -111,6 +121,10 @@ final class ClusterState {
     mirrorsSkipped = register(Counter.builder("pylon_mirror_skipped_total")
         .description("Mirror copies not sent to this cluster (body over the buffer bound, no endpoint)")
         .tag("cluster", name).register(registry));
+    tlsFailures = register(Counter.builder("pylon_upstream_tls_handshake_failures_total")
+        .description("Connections to the cluster whose TLS handshake failed (or whose TLS material is unusable)")
+        .tag("cluster", name).register(registry));
+    lastTlsWarning = new AtomicLong(clock.getAsLong() - TLS_WARNING_INTERVAL_NANOS);
     register(Gauge.builder("pylon_upstream_rq_active", requests, AtomicInteger::get)
         .description("Requests in flight to the cluster").tag("cluster", name).register(registry));
     register(Gauge.builder("pylon_upstream_rq_pending", pending, AtomicInteger::get)
@@ -294,6 +308,28 @@ final class ClusterState {
 
   void mirrorSkipped() {
     mirrorsSkipped.increment();
+  }
+
+  /** A TLS handshake with {@code endpoint} failed: counted, and logged with its reason (rate-limited). */
+  void upstreamTlsFailed(Endpoint endpoint, Throwable cause) {
+    tlsFailures.increment();
+    if (mayWarn()) {
+      log.warn("cluster {} endpoint {}: TLS handshake failed: {}", name, endpoint, TlsFailures.reason(cause));
+    }
+  }
+
+  /** The cluster's TLS material could not be built; a request found out. */
+  void tlsUnavailable(String reason) {
+    tlsFailures.increment();
+    if (mayWarn()) {
+      log.warn("cluster {}: no TLS origination possible: {}", name, reason);
+    }
+  }
+
+  private boolean mayWarn() {
+    long now = clock.getAsLong();
+    long last = lastTlsWarning.get();
+    return now - last >= TLS_WARNING_INTERVAL_NANOS && lastTlsWarning.compareAndSet(last, now);
   }
 
   /** A request waiting for an HTTP/1 connection; runs {@code onGranted} on {@code context} when it gets one. */

@@ -1,7 +1,8 @@
 package dev.pylon.gateway.proxy;
 
-import dev.pylon.routing.AttemptOutcome;
+import dev.pylon.gateway.tls.TlsFailures;
 import dev.pylon.routing.AttemptOutcome.FailureKind;
+import dev.pylon.routing.AttemptOutcome;
 import dev.pylon.routing.MirrorPolicy;
 import dev.pylon.routing.Retries;
 import dev.pylon.routing.RetryPolicy;
@@ -106,7 +107,7 @@ final class Exchange {
     this.setCookie = setCookie;
     this.retry = forward.retry();
     this.retrying = !retry.retryOn().isEmpty();
-    this.client = proxy.clients().forCluster(cluster.settings().http(), request.version());
+    this.client = proxy.clients().forCluster(cluster, flow.snapshot.upstreamTls(cluster.name()), request.version());
     this.context = proxy.vertx().getOrCreateContext();
     long perTry = retry.perTryTimeout().toMillis();
     long global = forward.timeout().toMillis();
@@ -132,6 +133,13 @@ final class Exchange {
   }
 
   void start() {
+    if (client.unavailable != null) {
+      // the cluster's TLS material could not be built: as a failed handshake, 503 UF
+      state.tlsUnavailable(client.unavailable);
+      flow.flags |= ResponseFlag.UPSTREAM_CONNECTION_FAILURE.bit();
+      flow.localReply(503, UPSTREAM_CONNECT_FAILURE, null, flow::addCors, cluster.name());
+      return;
+    }
     request.pause();
     response.closeHandler(v -> onDownstreamGone());
     request.exceptionHandler(t -> onDownstreamGone());
@@ -456,6 +464,9 @@ final class Exchange {
         finish(response.getStatusCode());
         abortDownstream();
         return;
+      }
+      if (beforeRequest && TlsFailures.isTls(cause)) {
+        state.upstreamTlsFailed(endpoint, cause); // counted, and a WARN saying why
       }
       FailureKind kind = classify(cause, beforeRequest);
       if (log.isDebugEnabled()) {

@@ -36,8 +36,10 @@ final class Mirror {
       state.mirrorSkipped();
       return;
     }
+    UpstreamClients.Client client =
+        flow.proxy.clients().forCluster(cluster, flow.snapshot.upstreamTls(clusterName), flow.request.version());
     Endpoint endpoint = new RequestLb(state, flow.proxy.random(), HashResult.ABSENT, false).choose(cluster);
-    if (endpoint == null || !state.tryAcquireRequest()) {
+    if (endpoint == null || client.unavailable != null || !state.tryAcquireRequest()) {
       state.mirrorSkipped();
       return;
     }
@@ -63,7 +65,6 @@ final class Mirror {
     if (!timeout.isZero()) {
       options.setIdleTimeout(timeout.toMillis());
     }
-    UpstreamClients.Client client = flow.proxy.clients().forCluster(cluster.settings().http(), request.version());
     boolean hasBody = payload.length() > 0 || request.headers().contains("content-length");
     client.http.request(options)
         .compose(req -> {

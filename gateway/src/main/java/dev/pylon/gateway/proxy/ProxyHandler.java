@@ -3,7 +3,7 @@ package dev.pylon.gateway.proxy;
 import dev.pylon.gateway.metrics.RequestMetrics;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.routing.Route;
-import dev.pylon.routing.RouteTable;
+import dev.pylon.routing.VirtualHost;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import dev.pylon.xds.client.ListenerConfig;
@@ -37,6 +37,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final RequestMetrics metrics;
   // confined to this handler's event loop
   private final Map<String, HostAndPort> authorities = new HashMap<>();
+  private ListenerRoutes routes;
 
   public ProxyHandler(
       String listenerName,
@@ -59,16 +60,32 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest request) {
     long start = System.nanoTime();
     GatewaySnapshot snapshot = snapshots.get(); // the only read: this request finishes on this version
-    ListenerConfig listener = snapshot.listeners().get(listenerName);
-    if (listener == null) {
-      // The listener was removed and is draining.
+    ListenerRoutes routes = routes(snapshot);
+    ListenerRoutes.Chain chain = routes == null ? null : routes.chainFor(request);
+    if (chain == null) {
+      // The listener was removed and is draining (or its chains changed under this connection).
       localReply(request, null, 404, ResponseFlag.NO_ROUTE, start);
       return;
     }
-    HttpConnectionManagerConfig http = listener.http();
-    RouteTable table = snapshot.routeTableForListener(listenerName);
+    HttpConnectionManagerConfig http = chain.http();
     VertxRequestView view = new VertxRequestView(request);
-    Route route = table.match(view);
+    String authority = view.authority();
+    VirtualHost host = chain.table().selectHost(authority);
+    if (host == null) {
+      // Served by another filter chain: the connection was made for another server name (HTTP/2 coalescing). 421
+      // makes the client open a connection of its own (Envoy answers 404 here, which browsers do not retry).
+      int status = routes.servedElsewhere(chain, authority) ? 421 : 404;
+      localReply(request, http, status, ResponseFlag.NO_ROUTE, start);
+      return;
+    }
+    if (host.requireTls() && !request.isSSL()) {
+      // Envoy's require_tls: the same authority and path, over https
+      String location = "https://" + authority + request.uri();
+      LocalReply.send(request, serverName(http), 301, "", null, out -> out.set("location", location));
+      record("-", 301, ResponseFlag.NONE.code, start);
+      return;
+    }
+    Route route = host.match(view);
     if (route == null) {
       localReply(request, http, 404, ResponseFlag.NO_ROUTE, start);
       return;
@@ -82,6 +99,17 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     new RequestFlow(this, request, view, http, snapshot, route, upgrade, start).run();
+  }
+
+  /** The listener's chains as of {@code snapshot}, rebuilt on this event loop when the snapshot changes. */
+  private ListenerRoutes routes(GatewaySnapshot snapshot) {
+    ListenerRoutes r = routes;
+    if (r == null || r.snapshot != snapshot) {
+      ListenerConfig listener = snapshot.listeners().get(listenerName);
+      r = listener == null ? null : ListenerRoutes.of(listener, snapshot);
+      routes = r;
+    }
+    return r;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.pylon.gateway.proxy;
 
+import dev.pylon.gateway.tls.ClientCertificate;
 import dev.pylon.routing.Cors;
 import dev.pylon.routing.CorsResult;
 import dev.pylon.routing.FaultDecision;
@@ -46,6 +47,8 @@ final class RequestFlow {
   Map<String, String> corsHeaders;
   private long faultTimer = -1;
   private boolean finished;
+  private ClientCertificate clientCertificate;
+  private boolean clientCertificateRead;
 
   RequestFlow(
       ProxyHandler proxy,
@@ -69,6 +72,18 @@ final class RequestFlow {
 
   void run() {
     next(0);
+  }
+
+  /**
+   * The certificate the client presented on this TLS connection (subject, URI and DNS SANs), or {@code null}; read
+   * from the session the first time it is asked for (for x-forwarded-client-cert and RBAC principals).
+   */
+  ClientCertificate clientCertificate() {
+    if (!clientCertificateRead) {
+      clientCertificateRead = true;
+      clientCertificate = request.isSSL() ? ClientCertificate.of(request.connection().sslSession()) : null;
+    }
+    return clientCertificate;
   }
 
   private void next(int from) {

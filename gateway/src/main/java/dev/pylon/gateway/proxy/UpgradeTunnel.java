@@ -1,5 +1,6 @@
 package dev.pylon.gateway.proxy;
 
+import dev.pylon.gateway.tls.TlsFailures;
 import dev.pylon.routing.upstream.Cluster;
 import dev.pylon.routing.upstream.Endpoint;
 import dev.pylon.routing.upstream.OutlierDetector;
@@ -77,9 +78,18 @@ final class UpgradeTunnel {
             .setURI(head.path)
             .setConnectTimeout(cluster.connectTimeout().toMillis());
     long upstreamStart = System.nanoTime();
-    proxy.clients().http1(cluster.settings().http()).http.request(options).onComplete(ar -> {
+    UpstreamClients.Client client = proxy.clients().http1(cluster, flow.snapshot.upstreamTls(cluster.name()));
+    if (client.unavailable != null) {
+      state.tlsUnavailable(client.unavailable);
+      fail(503, Exchange.UPSTREAM_CONNECT_FAILURE, ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+      return;
+    }
+    client.http.request(options).onComplete(ar -> {
       if (ar.failed()) {
         if (!done) {
+          if (TlsFailures.isTls(ar.cause())) {
+            state.upstreamTlsFailed(endpoint, ar.cause());
+          }
           reportFailure(endpoint);
           fail(503, Exchange.UPSTREAM_CONNECT_FAILURE, ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
         }

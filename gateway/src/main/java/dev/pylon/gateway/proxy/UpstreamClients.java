@@ -1,6 +1,10 @@
 package dev.pylon.gateway.proxy;
 
+import dev.pylon.gateway.tls.UpstreamTlsContexts.Material;
+import dev.pylon.gateway.tls.UpstreamTlsContexts;
+import dev.pylon.routing.upstream.Cluster;
 import dev.pylon.routing.upstream.HttpProtocolSettings;
+import dev.pylon.xds.client.UpstreamTlsConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -13,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  * version, idle timeout, requests per connection) of the clusters served, created the first time a cluster with that
  * setting is used and kept for the life of the event loop. Their pools live on this event loop, so a request and its
  * upstream connection never cross threads. Confined to the event loop; not thread-safe.
+ *
+ * <p>A cluster with TLS origination gets clients of its own per {@link Material} (its TLS setting with one version
+ * of its secrets, built ahead by {@link UpstreamTlsContexts}): a rotated client certificate means new clients, so new
+ * connections present it, while the clients of retired material drain. Over TLS, the ALPN result decides HTTP/2 or
+ * HTTP/1.1 for each connection; with no ALPN result, the cluster's protocol holds.
  *
  * <p>How Envoy's cluster {@code HttpProtocolOptions} map onto Vert.x 5:
  *
@@ -50,28 +60,37 @@ public final class UpstreamClients {
   private static final long H2_DRAIN_SECONDS = 3600;
 
   private final Vertx vertx;
+  private final UpstreamTlsContexts tls;
   // Resolved per request without allocating: the settings record is the key, [0] HTTP/1, [1] HTTP/2.
   private final Map<HttpProtocolSettings, Client[]> bySettings = new HashMap<>();
   private final Map<Key, Client> byKey = new HashMap<>();
+  // TLS origination: per material (setting and secret version), then as above.
+  private final Map<Material, Map<HttpProtocolSettings, Client[]>> byMaterial = new IdentityHashMap<>();
 
-  public UpstreamClients(Vertx vertx) {
+  public UpstreamClients(Vertx vertx, UpstreamTlsContexts tls) {
     this.vertx = vertx;
+    this.tls = tls;
   }
 
-  /** The client for a cluster's protocol settings; {@code USE_DOWNSTREAM} follows the client's HTTP version. */
-  Client forCluster(HttpProtocolSettings settings, HttpVersion downstream) {
+  /**
+   * The client for a cluster: plaintext, or TLS with the cluster's origination material ({@code tlsConfig} as the
+   * request's snapshot has it); {@code USE_DOWNSTREAM} follows the client's HTTP version.
+   */
+  Client forCluster(Cluster cluster, UpstreamTlsConfig tlsConfig, HttpVersion downstream) {
+    HttpProtocolSettings settings = cluster.settings().http();
     boolean h2 =
         switch (settings.protocol()) {
           case HTTP1 -> false;
           case HTTP2 -> true;
           case USE_DOWNSTREAM -> downstream == HttpVersion.HTTP_2;
         };
-    return lookup(settings, h2);
+    return tlsConfig == null ? lookup(settings, h2) : lookupTls(cluster.name(), tlsConfig, settings, h2);
   }
 
   /** An HTTP/1.1 client for a cluster: protocol upgrades (WebSocket) are an HTTP/1.1 mechanism. */
-  Client http1(HttpProtocolSettings settings) {
-    return lookup(settings, false);
+  Client http1(Cluster cluster, UpstreamTlsConfig tlsConfig) {
+    HttpProtocolSettings settings = cluster.settings().http();
+    return tlsConfig == null ? lookup(settings, false) : lookupTls(cluster.name(), tlsConfig, settings, false);
   }
 
   private Client lookup(HttpProtocolSettings settings, boolean h2) {
@@ -83,10 +102,59 @@ public final class UpstreamClients {
     Client c = pair[h2 ? 1 : 0];
     if (c == null) {
       Key key = new Key(h2, keepAliveSeconds(settings.idleTimeout()), settings.maxRequestsPerConnection());
-      c = byKey.computeIfAbsent(key, this::create);
+      c = byKey.computeIfAbsent(key, k -> create(k, null));
       pair[h2 ? 1 : 0] = c;
     }
     return c;
+  }
+
+  private Client lookupTls(String cluster, UpstreamTlsConfig config, HttpProtocolSettings settings, boolean h2) {
+    Material material = tls.lookup(cluster, config);
+    if (material == null) {
+      return Client.unavailable("cluster '" + cluster + "': TLS origination material is not ready");
+    }
+    if (material.error() != null) {
+      return Client.unavailable(material.error());
+    }
+    Map<HttpProtocolSettings, Client[]> clients = byMaterial.get(material);
+    if (clients == null) {
+      drainRetired();
+      clients = new HashMap<>();
+      byMaterial.put(material, clients);
+    }
+    Client[] pair = clients.get(settings);
+    if (pair == null) {
+      pair = new Client[2];
+      clients.put(settings, pair);
+    }
+    Client c = pair[h2 ? 1 : 0];
+    if (c == null) {
+      c = create(new Key(h2, keepAliveSeconds(settings.idleTimeout()), settings.maxRequestsPerConnection()), material);
+      pair[h2 ? 1 : 0] = c;
+    }
+    return c;
+  }
+
+  /**
+   * Material replaced by newer (a rotated certificate, a changed setting): its clients take no new requests and close
+   * their connections once the requests on them are done.
+   */
+  private void drainRetired() {
+    Iterator<Map.Entry<Material, Map<HttpProtocolSettings, Client[]>>> it = byMaterial.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Material, Map<HttpProtocolSettings, Client[]>> e = it.next();
+      if (e.getKey().retired()) {
+        Map<HttpProtocolSettings, Client[]> clients = e.getValue();
+        it.remove();
+        for (Client[] pair : clients.values()) {
+          for (Client c : pair) {
+            if (c != null) {
+              c.http.shutdown(H2_DRAIN_SECONDS, TimeUnit.SECONDS);
+            }
+          }
+        }
+      }
+    }
   }
 
   private static int keepAliveSeconds(Duration idle) {
@@ -97,7 +165,7 @@ public final class UpstreamClients {
     return (int) Math.min(Integer.MAX_VALUE, Math.max(1, s));
   }
 
-  private Client create(Key key) {
+  private Client create(Key key, Material material) {
     HttpClientOptions options =
         new HttpClientOptions()
             .setKeepAlive(!(key.maxRequestsPerConnection == 1 && !key.http2))
@@ -111,6 +179,14 @@ public final class UpstreamClients {
     if (key.http2) {
       options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false);
     }
+    if (material != null) {
+      // the negotiated protocol (h2 or not) decides the connection's HTTP version; no host-name check but the SANs
+      options.setSsl(true)
+          .setUseAlpn(true)
+          .setVerifyHost(false)
+          .setSslEngineOptions(material.engineOptions(key.http2))
+          .setEnabledSecureTransportProtocols(material.versions());
+    }
     HttpClient http =
         vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_POOL_PER_ENDPOINT));
     return new Client(http, key.http2, key.maxRequestsPerConnection);
@@ -122,8 +198,18 @@ public final class UpstreamClients {
     for (Client c : byKey.values()) {
       closing.add(c.http.close());
     }
+    for (Map<HttpProtocolSettings, Client[]> clients : byMaterial.values()) {
+      for (Client[] pair : clients.values()) {
+        for (Client c : pair) {
+          if (c != null) {
+            closing.add(c.http.close());
+          }
+        }
+      }
+    }
     bySettings.clear();
     byKey.clear();
+    byMaterial.clear();
     return Future.join(closing).mapEmpty();
   }
 
@@ -133,16 +219,27 @@ public final class UpstreamClients {
   static final class Client {
     final HttpClient http;
     final boolean http2;
+    /** Why this cluster cannot be reached (its TLS material failed to build), or {@code null}. */
+    final String unavailable;
     private final int maxRequestsPerConnection;
     private final Map<HttpConnection, int[]> uses;
 
     private Client(HttpClient http, boolean http2, int maxRequestsPerConnection) {
+      this(http, http2, maxRequestsPerConnection, null);
+    }
+
+    private Client(HttpClient http, boolean http2, int maxRequestsPerConnection, String unavailable) {
       this.http = http;
       this.http2 = http2;
+      this.unavailable = unavailable;
       // With a limit of 1, HTTP/1 keep-alive is simply off: nothing to count.
       this.maxRequestsPerConnection =
           maxRequestsPerConnection == 1 && !http2 ? 0 : Math.max(0, maxRequestsPerConnection);
       this.uses = this.maxRequestsPerConnection == 0 ? null : new IdentityHashMap<>();
+    }
+
+    static Client unavailable(String reason) {
+      return new Client(null, false, 0, reason);
     }
 
     /**

@@ -14,9 +14,11 @@ import dev.pylon.routing.upstream.Endpoint;
 import dev.pylon.routing.upstream.HttpProtocolSettings;
 import dev.pylon.routing.upstream.LbPolicy;
 import dev.pylon.xds.client.GatewaySnapshot;
-import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
+import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import dev.pylon.xds.client.ListenerConfig;
+import dev.pylon.xds.client.SecretConfig;
+import dev.pylon.xds.client.UpstreamTlsConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +31,8 @@ public final class Snapshots {
   private final Map<String, ListenerConfig> listeners = new HashMap<>();
   private final Map<String, RouteTable> routes = new HashMap<>();
   private final Map<String, Cluster> clusters = new HashMap<>();
+  private final Map<String, SecretConfig> secrets = new HashMap<>();
+  private final Map<String, UpstreamTlsConfig> upstreamTls = new HashMap<>();
   private String version = "test";
 
   public static Snapshots snapshot() {
@@ -56,6 +60,24 @@ public final class Snapshots {
             new HttpConnectionManagerConfig(
                 name, routeConfig, HttpConnectionManagerConfig.CodecType.AUTO, true, 0, true, null, filters,
                 websocketUpgrades)));
+    return this;
+  }
+
+  /** A listener as given (filter chains with TLS or TCP proxies). */
+  public Snapshots listener(ListenerConfig listener) {
+    listeners.put(listener.name(), listener);
+    return this;
+  }
+
+  /** An SDS secret. */
+  public Snapshots secret(SecretConfig secret) {
+    secrets.put(secret.name(), secret);
+    return this;
+  }
+
+  /** TLS origination for a cluster. */
+  public Snapshots upstreamTls(String cluster, UpstreamTlsConfig tls) {
+    upstreamTls.put(cluster, tls);
     return this;
   }
 
@@ -88,7 +110,7 @@ public final class Snapshots {
   }
 
   public GatewaySnapshot build() {
-    return new GatewaySnapshot(version, listeners, routes, clusters);
+    return new GatewaySnapshot(version, listeners, routes, clusters, secrets, upstreamTls);
   }
 
   public static VirtualHost host(String name, List<String> domains, Route... routes) {
