@@ -76,6 +76,15 @@ public interface RequestView {
     return null;
   }
 
+  /**
+   * The dynamic metadata filter {@code filterName} wrote for this request (JSON-like values, see {@link
+   * ValueMatcher}), e.g. the verified JWT payload under {@code envoy.filters.http.jwt_authn} → {@code payload};
+   * {@code null} when it wrote none.
+   */
+  default java.util.Map<String, ?> dynamicMetadata(String filterName) {
+    return null;
+  }
+
   /** The path without the query string. */
   default String pathWithoutQuery() {
     String p = path();

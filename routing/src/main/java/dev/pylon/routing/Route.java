@@ -10,6 +10,8 @@ import static java.util.Objects.requireNonNull;
  * @param responseHeaders header changes on the way back (route level)
  * @param cors CORS policy; {@code null} = none
  * @param fault fault injection; {@code null} = none
+ * @param maxRequestBodyBytes the request body limit of this route (413 beyond it), {@code -1} = the listener's
+ *     default (Envoy {@code BufferPerRoute} in {@code typed_per_filter_config} of {@code envoy.filters.http.buffer})
  */
 public record Route(
     String name,
@@ -18,7 +20,8 @@ public record Route(
     HeaderMutations requestHeaders,
     HeaderMutations responseHeaders,
     CorsPolicy cors,
-    FaultPolicy fault) {
+    FaultPolicy fault,
+    long maxRequestBodyBytes) {
 
   public Route {
     requireNonNull(name, "name");
@@ -26,6 +29,21 @@ public record Route(
     requireNonNull(action, "action");
     requireNonNull(requestHeaders, "requestHeaders");
     requireNonNull(responseHeaders, "responseHeaders");
+    if (maxRequestBodyBytes < -1) {
+      throw new IllegalArgumentException("maxRequestBodyBytes: " + maxRequestBodyBytes + " (expected: >= -1)");
+    }
+  }
+
+  /** A route with the listener's body limit. */
+  public Route(
+      String name,
+      RouteMatch match,
+      RouteAction action,
+      HeaderMutations requestHeaders,
+      HeaderMutations responseHeaders,
+      CorsPolicy cors,
+      FaultPolicy fault) {
+    this(name, match, action, requestHeaders, responseHeaders, cors, fault, -1);
   }
 
   /** A route with no header changes, CORS or fault. */

@@ -4,8 +4,16 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.List;
 
-/** All conditions of one route: path, every header condition and every query condition (logical AND). */
-public record RouteMatch(PathMatcher path, List<HeaderMatcher> headers, List<QueryParameterMatcher> queryParameters) {
+/**
+ * All conditions of one route: path, every header condition, every query condition and every dynamic-metadata
+ * condition (logical AND). Dynamic metadata conditions (Envoy {@code RouteMatch.dynamic_metadata}) carry Istio's
+ * {@code @request.auth.claims.<name>} header matches at gateways.
+ */
+public record RouteMatch(
+    PathMatcher path,
+    List<HeaderMatcher> headers,
+    List<QueryParameterMatcher> queryParameters,
+    List<MetadataMatcher> dynamicMetadata) {
 
   /** Matches every request. */
   public static final RouteMatch ANY = new RouteMatch(PathMatcher.ANY, List.of(), List.of());
@@ -14,6 +22,12 @@ public record RouteMatch(PathMatcher path, List<HeaderMatcher> headers, List<Que
     requireNonNull(path, "path");
     headers = List.copyOf(headers);
     queryParameters = List.copyOf(queryParameters);
+    dynamicMetadata = List.copyOf(dynamicMetadata);
+  }
+
+  /** Path, header and query conditions only. */
+  public RouteMatch(PathMatcher path, List<HeaderMatcher> headers, List<QueryParameterMatcher> queryParameters) {
+    this(path, headers, queryParameters, List.of());
   }
 
   /** Whether every condition holds for {@code request}. */
@@ -28,6 +42,11 @@ public record RouteMatch(PathMatcher path, List<HeaderMatcher> headers, List<Que
     }
     for (int i = 0, n = queryParameters.size(); i < n; i++) {
       if (!queryParameters.get(i).matches(request)) {
+        return false;
+      }
+    }
+    for (int i = 0, n = dynamicMetadata.size(); i < n; i++) {
+      if (!dynamicMetadata.get(i).matches(request)) {
         return false;
       }
     }
