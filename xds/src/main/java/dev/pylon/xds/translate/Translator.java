@@ -99,6 +99,15 @@ public final class Translator {
    */
   public static XdsResources translate(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity gateway,
       String gatewayClassName) {
-    return new Translation(config, registry, gateway, gatewayClassName).run();
+    return translate(config, registry, gateway, gatewayClassName, JwksSource.NONE);
+  }
+
+  /**
+   * Translates as above, inlining the key sets of RequestAuthentication {@code jwksUri}s that {@code jwks} holds (the
+   * control plane fetches them; a key set never fetched is replaced by one that verifies no token).
+   */
+  public static XdsResources translate(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity gateway,
+      String gatewayClassName, JwksSource jwks) {
+    return new Translation(config, registry, gateway, gatewayClassName, jwks).run();
   }
 }
