@@ -167,7 +167,8 @@ final class JwksResolver implements JwksSource, AutoCloseable {
       String message = "JWKS " + uri + " (RequestAuthentication " + String.join(", ", need.requestAuthentications())
           + "): fetch failed: " + failure + (kept ? ": keeping the last key set fetched"
           : ": no key set fetched yet, so tokens of its issuers are rejected (401); retrying every "
-              + settings.retry().toSeconds() + " s");
+              + (settings.retry().toMillis() % 1000 == 0 ? settings.retry().toSeconds() + " s"
+                  : settings.retry().toMillis() + " ms"));
       if (!failure.equals(lastFailure.put(uri, failure))) {
         logger.warn(message);
       } else {
