@@ -89,14 +89,17 @@ final class JwksResolver implements JwksSource, AutoCloseable {
   }
 
   /**
-   * Sets the URIs the config names and fetches those without a key set yet; the future completes when those fetches
-   * have succeeded or failed (never exceptionally).
+   * Sets the URIs the config names and fetches those without a key set yet (unless one failed less than a retry
+   * interval ago); the future completes when those fetches have succeeded or failed (never exceptionally).
    */
   CompletableFuture<Void> want(Map<String, JwksNeed> uris) {
     wanted = Map.copyOf(uris);
     List<CompletableFuture<Void>> fetches = new ArrayList<>();
+    long now = System.nanoTime();
     uris.forEach((uri, need) -> {
-      if (keySets.getIfPresent(uri) == null) {
+      Long failed = failedAt.get(uri);
+      // a URI that just failed is left to the retries: a config reload does not wait for it again
+      if (keySets.getIfPresent(uri) == null && (failed == null || now - failed >= settings.retry().toNanos())) {
         fetches.add(fetch(uri, need));
       }
     });
