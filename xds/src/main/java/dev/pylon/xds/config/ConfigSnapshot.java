@@ -131,6 +131,20 @@ public final class ConfigSnapshot {
         .map(MeshConfig.class::cast).orElse(MeshConfig.DEFAULT);
   }
 
+  /** The ConfigMap {@code istio-system/pylon}, or {@link PylonSettings#DEFAULT} when there is none. */
+  public PylonSettings pylonSettings() {
+    return get(new ResourceKey(ResourceParser.CONFIG_MAP, PylonSettings.NAMESPACE, PylonSettings.NAME))
+        .map(PylonSettings.class::cast).orElse(PylonSettings.DEFAULT);
+  }
+
+  public List<RequestAuthentication> requestAuthentications() {
+    return ofType(RequestAuthentication.class);
+  }
+
+  public List<PeerAuthentication> peerAuthentications() {
+    return ofType(PeerAuthentication.class);
+  }
+
   /**
    * The certificate, key and CA files named by the Gateways and DestinationRules in force ({@code serverCertificate},
    * {@code clientCertificate}, {@code privateKey}, {@code caCertificates}): validated PEM text by path as written.

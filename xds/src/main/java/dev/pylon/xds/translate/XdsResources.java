@@ -69,6 +69,9 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
       .add(TcpProxy.getDescriptor())
       .add(DownstreamTlsContext.getDescriptor())
       .add(UpstreamTlsContext.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
       .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
