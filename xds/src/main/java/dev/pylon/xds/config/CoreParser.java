@@ -209,11 +209,12 @@ final class CoreParser {
     }
     List<String> ignored = new ArrayList<>();
     for (String key : mesh.keys()) {
-      if (!key.equals("trustDomain") && !key.equals("outboundTrafficPolicy")) {
+      if (!key.equals("trustDomain") && !key.equals("outboundTrafficPolicy")
+          && !MeshAuthorization.KEYS.contains(key)) {
         ignored.add(key);
       }
     }
-    return new MeshConfig(meta, trustDomain, policy, ignored);
+    return new MeshConfig(meta, trustDomain, policy, ignored, MeshAuthorization.parse(mesh));
   }
 
   /** Whether a private key belongs to a certificate: a signature made with the key verifies with the certificate. */

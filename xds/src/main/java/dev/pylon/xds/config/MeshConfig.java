@@ -9,7 +9,7 @@ import java.util.Map;
  * MeshConfig fields are not read; {@code ignoredKeys} lists the ones present, to log once.
  */
 public record MeshConfig(ResourceMeta meta, String trustDomain, OutboundTrafficPolicy outboundTrafficPolicy,
-    List<String> ignoredKeys) implements ConfigResource {
+    List<String> ignoredKeys, MeshAuthorization authorization) implements ConfigResource {
 
   public static final String NAMESPACE = "istio-system";
   public static final String NAME = "istio";
@@ -21,6 +21,13 @@ public record MeshConfig(ResourceMeta meta, String trustDomain, OutboundTrafficP
 
   public MeshConfig {
     ignoredKeys = List.copyOf(ignoredKeys);
+    authorization = authorization == null ? MeshAuthorization.DEFAULT : authorization;
+  }
+
+  /** Mesh settings without authorization settings (root namespace istio-system, no aliases, no providers). */
+  public MeshConfig(ResourceMeta meta, String trustDomain, OutboundTrafficPolicy outboundTrafficPolicy,
+      List<String> ignoredKeys) {
+    this(meta, trustDomain, outboundTrafficPolicy, ignoredKeys, MeshAuthorization.DEFAULT);
   }
 
   /**

@@ -121,6 +121,7 @@ final class ResourceParser {
         case NAMESPACE -> new KubeNamespace(meta);
         case SECRET -> CoreParser.secret(doc, meta);
         case CONFIG_MAP -> CoreParser.meshConfig(doc, meta);
+        case AuthorizationPolicyParser.KIND -> AuthorizationPolicyParser.parse(doc, meta);
         default -> throw new IllegalStateException(type);
       }));
     } catch (FieldError e) {
@@ -149,6 +150,9 @@ final class ResourceParser {
       return kind;
     }
     if ("discovery.k8s.io/v1".equals(apiVersion) && ENDPOINT_SLICE.equals(kind)) {
+      return kind;
+    }
+    if (AuthorizationPolicyParser.handles(apiVersion, kind)) {
       return kind;
     }
     return null;

@@ -97,6 +97,8 @@ final class Translation {
   private final Set<String> warnings = new LinkedHashSet<>();
   private final Set<String> refusedHosts = new TreeSet<>();
   private final Secrets secrets;
+  /** The AuthorizationPolicy filters of this gateway (CUSTOM, AUDIT, DENY, ALLOW), the same on every HCM. */
+  private List<HttpFilter> authorizationFilters = List.of();
 
   Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity, String gatewayClassName) {
     this.config = config;
@@ -110,6 +112,7 @@ final class Translation {
 
   XdsResources run() {
     registryClusters();
+    authorizationFilters = AuthorizationFilters.forGateway(config, registry, identity, warnings);
     TreeMap<ListenerKey, List<BoundServer>> servers = new TreeMap<>();
     for (IstioGateway gateway : config.gateways()) {
       if (gateway.selects(identity.labels())) {
@@ -342,13 +345,14 @@ final class Translation {
   // ---- listeners ----
 
   /** The HTTP connection manager of a chain: RDS over ADS, the fault, CORS and router filters and websocket upgrades. */
-  private static Filter httpConnectionManager(ListenerKey key, String routeName) {
+  private Filter httpConnectionManager(ListenerKey key, String routeName) {
     String bind = key.bind().isEmpty() ? "0.0.0.0" : key.bind();
     HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix("outbound_" + bind + "_" + key.port())
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
         .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeName))
         .setUseRemoteAddress(BoolValue.of(true))
+        .addAllHttpFilters(authorizationFilters)
         // as istiod: the fault and CORS filters are always there, and do nothing on routes without their config
         .addHttpFilters(HttpFilter.newBuilder()
             .setName(FAULT_FILTER)
