@@ -1,6 +1,7 @@
 package dev.pylon.xds.translate;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.pylon.xds.config.AuthorizationPolicy;
 import dev.pylon.xds.config.ConfigSnapshot;
 import dev.pylon.xds.config.MeshAuthorization;
@@ -10,6 +11,7 @@ import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Policy;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -243,6 +245,23 @@ public final class AuthorizationFilters {
 
   private static HttpFilter rbacFilter(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC rbac) {
     return HttpFilter.newBuilder().setName(RBAC_FILTER).setTypedConfig(Any.pack(rbac)).build();
+  }
+
+  /** The clusters the ext_authz filters among {@code filters} call. */
+  static List<String> extAuthzClusters(List<HttpFilter> filters) {
+    List<String> clusters = new ArrayList<>();
+    for (HttpFilter filter : filters) {
+      if (filter.getTypedConfig().is(ExtAuthz.class)) {
+        try {
+          ExtAuthz config = filter.getTypedConfig().unpack(ExtAuthz.class);
+          clusters.add(config.hasGrpcService() ? config.getGrpcService().getEnvoyGrpc().getClusterName()
+              : config.getHttpService().getServerUri().getCluster());
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return clusters;
   }
 
   private static String names(List<AuthorizationPolicy> policies) {

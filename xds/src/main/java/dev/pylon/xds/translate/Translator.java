@@ -20,7 +20,8 @@ import java.util.List;
  *   <li>one {@code Listener} {@code 0.0.0.0_<port>} (or {@code <bind>_<port>}) per server port of the Gateways that
  *       select the identity (and listener port of the Gateway API Gateways that apply to it). A plaintext port has one
  *       {@code http_connection_manager} using RDS over ADS, the fault, CORS and router filters and the websocket
- *       upgrade, as istiod's gateway listeners have. A port of HTTPS servers (SIMPLE, MUTUAL, OPTIONAL_MUTUAL,
+ *       upgrade, as istiod's gateway listeners have, preceded by the filters of the AuthorizationPolicies that apply to the
+ *       identity ({@link AuthorizationFilters}: CUSTOM shadow RBAC + ext_authz, AUDIT, DENY, ALLOW RBAC). A port of HTTPS servers (SIMPLE, MUTUAL, OPTIONAL_MUTUAL,
  *       ISTIO_MUTUAL) starts with the TLS inspector and has one chain per server: its hosts as SNI names, a
  *       {@code DownstreamTlsContext} naming SDS secrets, and its own route configuration
  *       {@code https.<port>.<port name>.<gateway>.<namespace>}. A port of PASSTHROUGH servers has one chain per
@@ -33,7 +34,8 @@ import java.util.List;
  *       or a redirect or direct response; header changes; per-route fault and CORS configuration; {@code require_tls}
  *       on the hosts of {@code httpsRedirect} servers;</li>
  *   <li>one EDS {@code Cluster} {@code outbound|<port>|<subset>|<host>} per port and DestinationRule subset of every
- *       registry host exported to the identity's namespace, with the rule's traffic policy for that port and subset
+ *       registry host exported to the identity's namespace (so the cluster of an ext_authz provider's service is served
+ *       although no route names it), with the rule's traffic policy for that port and subset
  *       ({@link Clusters}) and its {@code tls} as an {@code UpstreamTlsContext} transport socket, plus one per
  *       destination routed, mirrored or passed through to that the registry does not list: a name a wildcard
  *       ServiceEntry covers, or with {@code outboundTrafficPolicy} {@code ALLOW_ANY} any other name, each sent to the
