@@ -6,6 +6,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.pylon.xds.config.AuthorizationPolicy;
 import dev.pylon.xds.config.ConfigLoader;
 import dev.pylon.xds.config.ConfigSnapshot;
+import dev.pylon.xds.config.MeshAuthorization;
+import dev.pylon.xds.registry.DnsTable;
+import dev.pylon.xds.registry.ServiceRegistry;
 import dev.pylon.xds.testing.ConfigDir;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -18,6 +21,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -246,6 +250,49 @@ class AuthorizationFiltersTest {
     assertThat(extAuthz.getHttpService().getServerUri().getTimeout().getSeconds()).isEqualTo(600);
     assertThat(extAuthz.getStatusOnError().getCodeValue()).isEqualTo(503);
     assertThat(extAuthz.getFailureModeAllow()).isFalse();
+  }
+
+  @Test
+  void customWithAProviderIstiodWouldRefuse_deniesAndSaysWhy() throws IOException {
+    // providers built in memory skip the mesh config parser's checks: the translator checks again, as istiod does
+    files.write("policies.yaml", policy("istio-system", "custom",
+        "action: CUSTOM\nprovider: {name: bad}\nrules: [{}]"));
+    ConfigSnapshot config = load();
+    MeshAuthorization.ExtAuthzHttp bad = new MeshAuthorization.ExtAuthzHttp("bad", "auth/authz.auth.svc.cluster.local",
+        999999, null, "check", false, "999", List.of(), Map.of(), List.of(), List.of(), List.of(), null);
+    List<String> warnings = new ArrayList<>();
+
+    AuthorizationFilters.Filters filters = AuthorizationFilters.build(config.authorizationPolicies(),
+        List.of("cluster.local"), Map.of("bad", bad), ServiceRegistry.build(config, DnsTable.EMPTY), "istio-system",
+        warnings);
+
+    assertThat(filters.custom()).singleElement().satisfies(filter -> assertThat(rbac(filter).getRules()
+        .getPoliciesMap()).containsOnlyKeys(
+            "istio-ext-authz-bad-ns[istio-system]-policy[custom]-rule[0]-deny-due-to-bad-CUSTOM-action"));
+    assertThat(warnings).containsExactly("extension provider \"bad\": port must be in the range [1, 65535], found: "
+        + "999999; unsupported statusOnError 999; pathPrefix must begin with `/`, found: \"check\": requests the rules "
+        + "of CUSTOM AuthorizationPolicies [istio-system/custom] match are denied");
+  }
+
+  @Test
+  void customWithSeveralProviders_deniesForEach() throws IOException {
+    files.write("mesh.yaml", mesh("""
+            extensionProviders:
+            - {name: one, envoyExtAuthzGrpc: {service: authz.auth.svc.cluster.local, port: 9000}}
+            - {name: two, envoyExtAuthzGrpc: {service: authz.auth.svc.cluster.local, port: 9000}}
+            """))
+        .write("policies.yaml", policy("istio-system", "a", "action: CUSTOM\nprovider: {name: two}\nrules: [{}]")
+            + policy("istio-system", "b", "action: CUSTOM\nprovider: {name: one}\nrules: [{}]"));
+
+    XdsResources resources = Translator.translate(load(), INGRESS);
+
+    List<HttpFilter> filters = hcmFilters(resources);
+    assertThat(rbac(filters.get(0)).getRules().getPoliciesMap())
+        .containsOnlyKeys("istio-ext-authz-one-ns[istio-system]-policy[b]-rule[0]-deny-due-to-bad-CUSTOM-action");
+    assertThat(rbac(filters.get(1)).getRules().getPoliciesMap())
+        .containsOnlyKeys("istio-ext-authz-two-ns[istio-system]-policy[a]-rule[0]-deny-due-to-bad-CUSTOM-action");
+    assertThat(resources.warnings()).singleElement().asString()
+        .startsWith("CUSTOM AuthorizationPolicies on this gateway use several providers [one, two]");
   }
 
   // ---- fields the golden files do not show ----
