@@ -111,6 +111,11 @@ public final class ConfigSnapshot {
     return ofType(GatewayClass.class);
   }
 
+  /** {@code security.istio.io} AuthorizationPolicies. */
+  public List<AuthorizationPolicy> authorizationPolicies() {
+    return ofType(AuthorizationPolicy.class);
+  }
+
   public List<KubeSecret> secrets() {
     return ofType(KubeSecret.class);
   }

@@ -235,7 +235,7 @@ final class CoreParser {
     }
     List<String> ignored = new ArrayList<>();
     for (String key : mesh.keys()) {
-      if (!READ_KEYS.contains(key)) {
+      if (!READ_KEYS.contains(key) && !MeshAuthorization.KEYS.contains(key)) {
         ignored.add(key);
       }
     }
@@ -244,7 +244,8 @@ final class CoreParser {
         ignored.add("defaultConfig." + key);
       }
     }
-    return new MeshConfig(meta, trustDomain, policy, ignored, normalization, trustedProxies, rootNamespace);
+    return new MeshConfig(meta, trustDomain, policy, ignored, normalization, trustedProxies, rootNamespace,
+        MeshAuthorization.parse(mesh));
   }
 
   /** Whether a private key belongs to a certificate: a signature made with the key verifies with the certificate. */

@@ -9,8 +9,8 @@ import java.util.Map;
  * MeshConfig fields are not read; {@code ignoredKeys} lists the ones present, to log once.
  */
 public record MeshConfig(ResourceMeta meta, String trustDomain, OutboundTrafficPolicy outboundTrafficPolicy,
-    List<String> ignoredKeys, PathNormalization pathNormalization, int numTrustedProxies, String rootNamespace)
-    implements ConfigResource {
+    List<String> ignoredKeys, PathNormalization pathNormalization, int numTrustedProxies, String rootNamespace,
+    MeshAuthorization authorization) implements ConfigResource {
 
   public static final String NAMESPACE = "istio-system";
   public static final String NAME = "istio";
@@ -28,6 +28,21 @@ public record MeshConfig(ResourceMeta meta, String trustDomain, OutboundTrafficP
     if (numTrustedProxies < 0) {
       throw new IllegalArgumentException("numTrustedProxies: " + numTrustedProxies + " (expected: >= 0)");
     }
+    authorization = authorization == null ? MeshAuthorization.DEFAULT : authorization;
+  }
+
+  /** Without the authorization settings (no trust domain aliases, no extension providers). */
+  public MeshConfig(ResourceMeta meta, String trustDomain, OutboundTrafficPolicy outboundTrafficPolicy,
+      List<String> ignoredKeys, PathNormalization pathNormalization, int numTrustedProxies, String rootNamespace) {
+    this(meta, trustDomain, outboundTrafficPolicy, ignoredKeys, pathNormalization, numTrustedProxies, rootNamespace,
+        MeshAuthorization.DEFAULT);
+  }
+
+  /** With only the authorization settings (the other settings at their defaults). */
+  public MeshConfig(ResourceMeta meta, String trustDomain, OutboundTrafficPolicy outboundTrafficPolicy,
+      List<String> ignoredKeys, MeshAuthorization authorization) {
+    this(meta, trustDomain, outboundTrafficPolicy, ignoredKeys, null, 0,
+        authorization == null ? DEFAULT_ROOT_NAMESPACE : authorization.rootNamespace(), authorization);
   }
 
   /** Without the path normalization, trusted proxies and root namespace settings (their defaults). */

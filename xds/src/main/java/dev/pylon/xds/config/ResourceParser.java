@@ -128,6 +128,7 @@ final class ResourceParser {
             : CoreParser.meshConfig(doc, meta);
         case SecurityParser.REQUEST_AUTHENTICATION -> SecurityParser.requestAuthentication(doc, meta);
         case SecurityParser.PEER_AUTHENTICATION -> SecurityParser.peerAuthentication(doc, meta);
+        case AuthorizationPolicyParser.KIND -> AuthorizationPolicyParser.parse(doc, meta);
         default -> throw new IllegalStateException(type);
       }));
     } catch (FieldError e) {
@@ -159,6 +160,9 @@ final class ResourceParser {
       return kind;
     }
     if ("discovery.k8s.io/v1".equals(apiVersion) && ENDPOINT_SLICE.equals(kind)) {
+      return kind;
+    }
+    if (AuthorizationPolicyParser.handles(apiVersion, kind)) {
       return kind;
     }
     return null;

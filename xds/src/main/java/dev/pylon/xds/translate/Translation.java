@@ -107,6 +107,8 @@ final class Translation {
   private final HttpSettings httpSettings;
   /** The jwt_authn filter of every HTTP listener (null without RequestAuthentication); set when run starts. */
   private HttpFilter jwtFilter;
+  /** The AuthorizationPolicy filters of this gateway (CUSTOM, AUDIT, DENY, ALLOW), the same on every HCM. */
+  private List<HttpFilter> authorizationFilters = List.of();
 
   Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity, String gatewayClassName) {
     this(config, registry, identity, gatewayClassName, JwksSource.NONE);
@@ -128,6 +130,7 @@ final class Translation {
   XdsResources run() {
     jwtFilter = JwtAuthn.filter(config, identity, jwks, warnings);
     registryClusters();
+    authorizationFilters = AuthorizationFilters.forGateway(config, registry, identity, warnings);
     TreeMap<ListenerKey, List<BoundServer>> servers = new TreeMap<>();
     for (IstioGateway gateway : config.gateways()) {
       if (gateway.selects(identity.labels())) {
@@ -375,6 +378,7 @@ final class Translation {
     if (jwtFilter != null) {
       hcm.addHttpFilters(jwtFilter);
     }
+    hcm.addAllHttpFilters(authorizationFilters);
     HttpFilter buffer = httpSettings.bufferFilter(routeLimits);
     if (buffer != null) {
       hcm.addHttpFilters(buffer);

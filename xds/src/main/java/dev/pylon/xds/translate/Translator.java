@@ -23,7 +23,9 @@ import java.util.List;
  *       upgrade, as istiod's gateway listeners have, preceded by the {@code jwt_authn} filter of the
  *       RequestAuthentications that select the gateway ({@code JwtAuthn}: providers {@code origins-<i>}, key sets
  *       inline) and the {@code buffer} filter of body limits; every HTTP connection manager carries the mesh config's
- *       path normalization and trusted proxies and Pylon's request limits ({@code HttpSettings}). A port of HTTPS servers (SIMPLE, MUTUAL, OPTIONAL_MUTUAL,
+ *       path normalization and trusted proxies and Pylon's request limits ({@code HttpSettings}),
+ *       then the filters of the AuthorizationPolicies that apply to the identity ({@link AuthorizationFilters}: CUSTOM
+ *       shadow RBAC + ext_authz, AUDIT, DENY, ALLOW RBAC). A port of HTTPS servers (SIMPLE, MUTUAL, OPTIONAL_MUTUAL,
  *       ISTIO_MUTUAL) starts with the TLS inspector and has one chain per server: its hosts as SNI names, a
  *       {@code DownstreamTlsContext} naming SDS secrets, and its own route configuration
  *       {@code https.<port>.<port name>.<gateway>.<namespace>}; an ISTIO_MUTUAL server's chains follow the port's
@@ -38,7 +40,8 @@ import java.util.List;
  *       or a redirect or direct response; header changes; per-route fault, CORS and body limit configuration; {@code require_tls}
  *       on the hosts of {@code httpsRedirect} servers;</li>
  *   <li>one EDS {@code Cluster} {@code outbound|<port>|<subset>|<host>} per port and DestinationRule subset of every
- *       registry host exported to the identity's namespace, with the rule's traffic policy for that port and subset
+ *       registry host exported to the identity's namespace (so the cluster of an ext_authz provider's service is served
+ *       although no route names it), with the rule's traffic policy for that port and subset
  *       ({@link Clusters}) and its {@code tls} as an {@code UpstreamTlsContext} transport socket, plus one per
  *       destination routed, mirrored or passed through to that the registry does not list: a name a wildcard
  *       ServiceEntry covers, or with {@code outboundTrafficPolicy} {@code ALLOW_ANY} any other name, each sent to the
