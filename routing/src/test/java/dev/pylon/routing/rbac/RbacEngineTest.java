@@ -296,6 +296,59 @@ class RbacEngineTest {
     }
 
     @Test
+    void groupedOrIsTheOrOfItsParts() {
+      // the compiler groups header and path conditions of an or; the answer must be that of each part alone
+      List<Permission> parts = List.of(
+          method("GET"),
+          method("DELETE"),
+          header(":method", StringMatcher.suffix("CH", false)),
+          header(":method", StringMatcher.exact("post", true)),
+          new Permission.Header(new HeaderMatcher(":method", StringMatcher.exact("GET", false), false, true, false)),
+          header("x-a", StringMatcher.exact("1", false)),
+          header("x-a", StringMatcher.regex("[2-3]")),
+          new Permission.Header(new HeaderMatcher("x-b", StringMatcher.exact("", false), false, false, true)),
+          new Permission.Header(new HeaderMatcher("x-a", null, false, false, false)),
+          path(StringMatcher.exact("/exact", false)),
+          path(StringMatcher.exact("/other", false)),
+          path(StringMatcher.exact("/CASE", true)),
+          path(StringMatcher.prefix("/pre/", false)),
+          path(StringMatcher.suffix(".json", false)),
+          path(StringMatcher.contains("mid", false)),
+          path(StringMatcher.regex("/re/[0-9]+")),
+          new Permission.UriTemplate("/t/{*}/x"),
+          new Permission.UriTemplate("/u/{**}"),
+          new Permission.DestinationPort(9999));
+      List<TestAuthz> requests = List.of(
+          TestAuthz.of("GET", "/nothing"), TestAuthz.of("PATCH", "/nothing"), TestAuthz.of("POST", "/nothing"),
+          TestAuthz.of("PUT", "/nothing"), TestAuthz.of("PUT", "/nothing").header("x-a", "1"),
+          TestAuthz.of("PUT", "/nothing").header("x-a", "3"), TestAuthz.of("PUT", "/nothing").header("x-a", "4"),
+          TestAuthz.of("PUT", "/nothing").header("x-b", "z"), TestAuthz.of("PUT", "/exact?q"),
+          TestAuthz.of("PUT", "/other"), TestAuthz.of("PUT", "/case?x=1"), TestAuthz.of("PUT", "/pre/x?y"),
+          TestAuthz.of("PUT", "/a.json?b"), TestAuthz.of("PUT", "/a?b.json"), TestAuthz.of("PUT", "/amidb"),
+          TestAuthz.of("PUT", "/a?mid"), TestAuthz.of("PUT", "/re/12?z"), TestAuthz.of("PUT", "/t/a/x?1"),
+          TestAuthz.of("PUT", "/t/a/b/x"), TestAuthz.of("PUT", "/u/"), TestAuthz.of("PUT", "/u"),
+          TestAuthz.of("PUT", "/x").destination("10.1.0.1", 9999));
+      for (int mask = 1; mask < 64; mask++) {
+        // several subsets of the parts, so that groups of every size are built
+        List<Permission> subset = new java.util.ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+          if (((mask >> (i % 6)) & 1) == 1) {
+            subset.add(parts.get(i));
+          }
+        }
+        Permission grouped = new Permission.Or(subset);
+        for (TestAuthz r : requests) {
+          boolean expected = false;
+          for (Permission part : subset) {
+            expected |= matches(part, r);
+          }
+          assertThat(matches(grouped, r)).as("mask %s on %s %s", mask, r.method, r.path).isEqualTo(expected);
+          assertThat(matches(new Permission.Not(grouped), r)).isEqualTo(!expected);
+        }
+      }
+    }
+
+    @Test
     void orOfManyMethodsAndPathsIsOneLookupWithTheSameAnswer() {
       Permission methods = or(method("GET"), method("HEAD"), method("OPTIONS"),
           header(":method", StringMatcher.prefix("PA", false)));
