@@ -26,9 +26,10 @@ import java.util.Set;
  *   <li>policies are tried in order and the first matching id is reported.
  * </ul>
  *
- * <p>Evaluation allocates nothing, except a substring for a {@code url_path} regex when the path has a query string. Inside an {@code or}, string conditions on one header (Istio's {@code methods}, {@code
- * hosts}) share one lookup, exact case-sensitive values becoming one hash-set probe; path conditions (Istio's {@code
- * paths}: exact, prefix, suffix, regex, templates) share one cut of the query string.
+ * <p>Evaluation allocates nothing, except a substring for a {@code url_path} regex when the path has a query
+ * string. Inside an {@code or}, string conditions on one header (Istio's {@code methods}, {@code hosts}) share one
+ * lookup, exact case-sensitive values becoming one hash-set probe; path conditions (Istio's {@code paths}: exact,
+ * prefix, suffix, regex, templates) share one cut of the query string.
  */
 final class RbacEngines {
 
