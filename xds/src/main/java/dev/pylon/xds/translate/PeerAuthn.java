@@ -8,8 +8,9 @@ import dev.pylon.xds.config.PeerAuthentication.Mode;
  * The effective {@code PeerAuthentication} mode of a gateway port, composed as istiod composes a workload's: the
  * mesh-wide policy (root namespace, no selector), then the namespace-wide one (the gateway's namespace, no selector),
  * then the workload one (the gateway's namespace, a selector within the gateway's labels), then its
- * {@code portLevelMtls} entry for the port; each overrides the one before unless UNSET; PERMISSIVE when nothing is
- * set. Where istiod picks the oldest of several policies of one scope, Pylon (which has no creation times) picks the
+ * {@code portLevelMtls} entry for the port; each overrides the one before unless UNSET. When nothing is set the port
+ * stays STRICT: an {@code ISTIO_MUTUAL} gateway server requires mutual TLS in Istio (PeerAuthentication does not
+ * apply to gateways there), so plaintext is only accepted where a policy asks for PERMISSIVE or DISABLE. Where istiod picks the oldest of several policies of one scope, Pylon (which has no creation times) picks the
  * first by name.
  */
 final class PeerAuthn {
@@ -33,7 +34,7 @@ final class PeerAuthn {
         workload = workload == null ? policy : workload;
       }
     }
-    Mode mode = Mode.PERMISSIVE;
+    Mode mode = Mode.STRICT;
     for (PeerAuthentication policy : new PeerAuthentication[] {mesh, namespace, workload}) {
       if (policy != null && policy.mode() != Mode.UNSET) {
         mode = policy.mode();

@@ -432,8 +432,10 @@ class RequestSecurityTranslationTest {
   }
 
   @Test
-  void istioMutual_isPermissiveByDefault_mtlsChainPlusPlaintextChainWithTheSameRoutes() throws IOException {
-    Listener listener = meshListener("");
+  void istioMutual_isStrictByDefault_permissiveAddsAPlaintextChainWithTheSameRoutes() throws IOException {
+    // as an Istio gateway server with ISTIO_MUTUAL: mutual TLS only, unless a PeerAuthentication relaxes it
+    assertThat(transports(meshListener(""))).containsExactly("tls+mtls");
+    Listener listener = meshListener(pa("default", "istio-system", "mtls: {mode: PERMISSIVE}"));
     assertThat(transports(listener)).containsExactly("tls+mtls", "raw_buffer");
     FilterChain mtls = listener.getFilterChains(0);
     DownstreamTlsContext tls = mtls.getTransportSocket().getTypedConfig().unpack(DownstreamTlsContext.class);
@@ -467,7 +469,7 @@ class RequestSecurityTranslationTest {
         "selector: {matchLabels: {istio: egress}}\nmtls: {mode: DISABLE}")))).containsExactly("tls+mtls");
     // as istiod, a policy with a selector in the root namespace is not a workload policy: ignored
     assertThat(transports(meshListener(pa("gw", "istio-system",
-        "selector: {matchLabels: {istio: ingress}}\nmtls: {mode: STRICT}")))).containsExactly("tls+mtls", "raw_buffer");
+        "selector: {matchLabels: {istio: ingress}}\nmtls: {mode: DISABLE}")))).containsExactly("tls+mtls");
     // the port's own mode wins; UNSET there inherits the workload's
     assertThat(transports(meshListener(root + pa("gw", "istio-system",
         "selector: {matchLabels: {istio: ingress}}\nmtls: {mode: DISABLE}\nportLevelMtls: {8443: {mode: STRICT}}"))))
