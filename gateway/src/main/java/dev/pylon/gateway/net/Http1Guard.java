@@ -32,7 +32,10 @@ import java.util.concurrent.TimeUnit;
  * {@code max_headers_count} headers. 408: the head not complete within {@code request_headers_timeout} (started by
  * its first byte, as Envoy's). Every refusal closes the connection.
  *
- * <p>Accepted as Envoy's parser does: bare LF line ends, empty lines before a request line. The HTTP/2 preface
+ * <p>A bare LF as line end is refused too (400): RFC 9112 §2.2 lets a recipient accept it, Netty 4.2's decoder does
+ * not, and two parsers disagreeing on line ends is how requests are smuggled. Empty lines before a request line are
+ * skipped. A refusal that follows pipelined requests still in flight waits until their responses are written (the
+ * responses are counted above the HTTP encoder), then goes out and closes. The HTTP/2 preface
  * (h2c prior knowledge) turns the guard off for the connection when the listener speaks h2c; so does a protocol
  * switch: after an {@code Upgrade} or {@code CONNECT} request, later bytes are held until the response starts, and
  * pass unguarded only if it is a {@code 101} (or a 2xx to CONNECT).
@@ -76,6 +79,14 @@ public final class Http1Guard extends ChannelDuplexHandler {
   private ByteBuf held;
   private boolean connectPending;
   private ChannelHandlerContext ctx;
+  private long requestsForwarded;
+  private long responsesDone;
+  private long responsesStarted;
+  private ResponseCounter counter;
+  private int pendingStatus;
+  // whether the bytes being read belong to the body of the last request passed on
+  private boolean midBody;
+  private String pendingBody;
 
   Http1Guard(Settings settings) {
     this.settings = settings;
@@ -174,6 +185,7 @@ public final class Http1Guard extends ChannelDuplexHandler {
           remaining -= n;
           if (remaining == 0) {
             state = State.HEAD;
+            midBody = false;
           }
         }
         case CHUNK_DATA -> {
@@ -189,7 +201,7 @@ public final class Http1Guard extends ChannelDuplexHandler {
           byte b = in.getByte(i++);
           if (b == '\r' && !sawCr) {
             sawCr = true;
-          } else if (b == '\n') {
+          } else if (b == '\n' && sawCr) {
             state = State.CHUNK_SIZE;
             line.setLength(0);
           } else {
@@ -265,10 +277,14 @@ public final class Http1Guard extends ChannelDuplexHandler {
         continue;
       }
       if (b == '\n') {
+        if (size < 2 || head.getByte(size - 2) != '\r') {
+          fail(400, "Bad Request"); // a bare LF: Netty's strict decoder refuses it too, so both read alike
+          return i;
+        }
         int len = size - 1 - lineStart; // without the LF
         if (requestLineEnd < 0) {
           requestLineEnd = size;
-        } else if (len == 0 || (len == 1 && head.getByte(size - 2) == '\r')) {
+        } else if (len == 1) {
           headComplete(ctx);
           return i;
         } else if (++lines > settings.maxHeadersCount) {
@@ -308,18 +324,23 @@ public final class Http1Guard extends ChannelDuplexHandler {
       fail(v.status, reason(v.status));
       return;
     }
+    requestsForwarded++;
     ctx.fireChannelRead(h);
+    watchResponses(ctx);
     if (v.switching) {
       state = State.AWAIT_SWITCH;
       connectPending = v.connect;
     } else if (v.chunked) {
       state = State.CHUNK_SIZE;
+      midBody = true;
       line.setLength(0);
     } else if (v.length > 0) {
       state = State.BODY;
+      midBody = true;
       remaining = v.length;
     } else {
       state = State.HEAD;
+      midBody = false;
     }
   }
 
@@ -527,9 +548,11 @@ public final class Http1Guard extends ChannelDuplexHandler {
   /** A chunk-size line is in {@link #line} (without its LF). */
   private void chunkSize() {
     int end = line.length();
-    if (end > 0 && line.charAt(end - 1) == '\r') {
-      end--;
+    if (end == 0 || line.charAt(end - 1) != '\r') {
+      fail(400, "Bad Request");
+      return;
     }
+    end--;
     int k = 0;
     long size = 0;
     while (k < end) {
@@ -573,12 +596,15 @@ public final class Http1Guard extends ChannelDuplexHandler {
 
   private void trailerLine() {
     int end = line.length();
-    if (end > 0 && line.charAt(end - 1) == '\r') {
-      end--;
+    if (end == 0 || line.charAt(end - 1) != '\r') {
+      fail(400, "Bad Request");
+      return;
     }
+    end--;
     if (end == 0) {
       line.setLength(0);
       state = State.HEAD;
+      midBody = false;
       return;
     }
     char first = line.charAt(0);
@@ -643,7 +669,38 @@ public final class Http1Guard extends ChannelDuplexHandler {
     super.write(ctx, msg, promise);
   }
 
-  /** Answers the refusal and closes; nothing more is read. */
+  /** Counts finished responses once the HTTP/1 encoder is in place (it is set up by the first bytes). */
+  private void watchResponses(ChannelHandlerContext ctx) {
+    if (counter == null && ctx.pipeline().get("httpEncoder") != null) {
+      counter = new ResponseCounter();
+      ctx.pipeline().addAfter("httpEncoder", null, counter);
+    }
+  }
+
+  /** Sees each response end on its way to the encoder (interim 1xx responses do not count). */
+  private final class ResponseCounter extends io.netty.channel.ChannelOutboundHandlerAdapter {
+    @Override
+    public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) throws Exception {
+      boolean interim = msg instanceof io.netty.handler.codec.http.HttpResponse r && r.status().codeClass()
+          == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL;
+      boolean last = msg instanceof io.netty.handler.codec.http.LastHttpContent;
+      if (msg instanceof io.netty.handler.codec.http.HttpResponse && !interim) {
+        responsesStarted++;
+      }
+      super.write(c, msg, promise);
+      if (last && !interim) {
+        responsesDone++;
+        if (pendingStatus != 0) {
+          settlePending();
+        }
+      }
+    }
+  }
+
+  /**
+   * Refuses: nothing more is read; the answer goes out (after the responses of requests already passed on, if any) and
+   * the connection closes.
+   */
   private void fail(int status, String body) {
     state = State.FAILED;
     cancelTimer();
@@ -651,6 +708,37 @@ public final class Http1Guard extends ChannelDuplexHandler {
       head.release();
       head = null;
     }
+    pendingStatus = status;
+    pendingBody = body;
+    if (counter == null) {
+      pendingStatus = 0;
+      answer(status, body);
+    } else {
+      settlePending();
+    }
+  }
+
+  /**
+   * Sends a refusal once the responses before it are written. A refusal inside a request's body (its head was passed
+   * on) concerns that request: it is answered when the responses before it are out, unless its own response has
+   * started, in which case the connection is just closed (Envoy resets the stream).
+   */
+  private void settlePending() {
+    boolean inBody = midBody && requestsForwarded > 0;
+    long before = inBody ? requestsForwarded - 1 : requestsForwarded;
+    if (responsesDone < before) {
+      return; // earlier responses still going out
+    }
+    int status = pendingStatus;
+    pendingStatus = 0;
+    if (inBody && responsesStarted > before) {
+      ctx.close();
+    } else {
+      answer(status, pendingBody);
+    }
+  }
+
+  private void answer(int status, String body) {
     String response = "HTTP/1.1 " + status + " " + reason(status) + "\r\n"
         + "content-length: " + body.length() + "\r\n"
         + "content-type: text/plain\r\n"
