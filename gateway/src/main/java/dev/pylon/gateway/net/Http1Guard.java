@@ -100,6 +100,10 @@ public final class Http1Guard extends ChannelDuplexHandler {
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
     cancelTimer();
+    if (idleCheck != null) {
+      idleCheck.cancel(false);
+      idleCheck = null;
+    }
     if (head != null) {
       head.release();
       head = null;
@@ -118,6 +122,7 @@ public final class Http1Guard extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    lastActivity = System.nanoTime();
     if (state == State.PASSTHROUGH) {
       ctx.fireChannelRead(msg);
       return;
@@ -649,6 +654,11 @@ public final class Http1Guard extends ChannelDuplexHandler {
         held = null;
         if (switched) {
           state = State.PASSTHROUGH;
+          if (idleCheck != null) {
+            // the switched protocol gets Vert.x's idle handling back
+            ctx.pipeline().addAfter(ctx.name(), "idle", new io.netty.handler.timeout.IdleStateHandler(0, 0,
+                settings.idleTimeoutMillis, TimeUnit.MILLISECONDS));
+          }
           if (h != null) {
             ctx.fireChannelRead(h);
           }
@@ -669,11 +679,43 @@ public final class Http1Guard extends ChannelDuplexHandler {
     super.write(ctx, msg, promise);
   }
 
-  /** Counts finished responses once the HTTP/1 encoder is in place (it is set up by the first bytes). */
+  /**
+   * Counts finished responses once the HTTP/1 encoder is in place (it is set up by the first bytes), and takes over
+   * the idle timeout from Vert.x's idle handler, which counts any I/O: Envoy's {@code idle_timeout} runs only while
+   * the connection has no request in flight, so a request waiting on a slow upstream is not cut.
+   */
   private void watchResponses(ChannelHandlerContext ctx) {
     if (counter == null && ctx.pipeline().get("httpEncoder") != null) {
       counter = new ResponseCounter();
       ctx.pipeline().addAfter("httpEncoder", null, counter);
+      if (settings.idleTimeoutMillis > 0 && ctx.pipeline().get("idle") != null) {
+        ctx.pipeline().remove("idle");
+        lastActivity = System.nanoTime();
+        scheduleIdleCheck(settings.idleTimeoutMillis);
+      }
+    }
+  }
+
+  private long lastActivity;
+  private ScheduledFuture<?> idleCheck;
+
+  private void scheduleIdleCheck(long millis) {
+    idleCheck = ctx.executor().schedule(this::idleCheck, Math.max(1, millis), TimeUnit.MILLISECONDS);
+  }
+
+  private void idleCheck() {
+    idleCheck = null;
+    if (state == State.FAILED || state == State.PASSTHROUGH || !ctx.channel().isActive()) {
+      return;
+    }
+    boolean active = responsesDone < requestsForwarded || head != null || midBody;
+    long idleFor = (System.nanoTime() - lastActivity) / 1_000_000;
+    if (active) {
+      scheduleIdleCheck(settings.idleTimeoutMillis);
+    } else if (idleFor >= settings.idleTimeoutMillis) {
+      ctx.close();
+    } else {
+      scheduleIdleCheck(settings.idleTimeoutMillis - idleFor);
     }
   }
 
@@ -689,6 +731,7 @@ public final class Http1Guard extends ChannelDuplexHandler {
       }
       super.write(c, msg, promise);
       if (last && !interim) {
+        lastActivity = System.nanoTime();
         responsesDone++;
         if (pendingStatus != 0) {
           settlePending();

@@ -283,6 +283,16 @@ class HttpHardeningTest {
     assertThat(a.millis()).isGreaterThanOrEqualTo(IDLE.toMillis() - 100).isLessThan(5000);
   }
 
+  @Test
+  void requestWaitingOnASlowUpstream_outlivesTheIdleTimeout() throws IOException {
+    // Envoy's idle timeout counts only while no request is in flight
+    long delay = IDLE.toMillis() + 700;
+    RawHttp.Answer a = RawHttp.send(port(), "GET /delay/" + delay + " HTTP/1.1\r\nHost: a.example\r\n\r\n", 8000);
+    assertThat(a.status()).as(a.text()).isEqualTo(200);
+    assertThat(a.closed()).isTrue(); // then idle, and closed
+    assertThat(a.millis()).isGreaterThanOrEqualTo(delay + IDLE.toMillis() - 100);
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Body limits
 
