@@ -116,6 +116,9 @@ final class ProxyVerticle extends VerticleBase {
     return promise.future();
   }
 
+  /** Envoy's largest {@code max_request_headers_kb} (8 MiB), and a little room. */
+  private static final int NETTY_MAX_HEAD_BYTES = 8192 * 1024 + 1024;
+
   /** The loopback address of the servers taking a mixed listener's plaintext connections. */
   static final String INTERNAL_HOST = "127.0.0.1";
 
@@ -139,9 +142,11 @@ final class ProxyVerticle extends VerticleBase {
             .setHost(host)
             .setPort(port)
             .setHttp2ClearTextEnabled(http != null && http.codecType() != HttpConnectionManagerConfig.CodecType.HTTP1)
-            // the Http1Guard in front answers first (414/431); Netty's decoder never gets to refuse
-            .setMaxInitialLineLength(headBytes + 1024)
-            .setMaxHeaderSize(headBytes + 1024)
+            // the Http1Guard in front enforces the listener's current limits (414/431) before Netty's decoder sees a
+            // head; the decoder's own caps are the largest Envoy allows, so a snapshot raising the limits needs no
+            // re-bind
+            .setMaxInitialLineLength(NETTY_MAX_HEAD_BYTES)
+            .setMaxHeaderSize(NETTY_MAX_HEAD_BYTES)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, limits.idleTimeout().toMillis()))
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
             .setHandle100ContinueAutomatically(true)
