@@ -72,6 +72,7 @@ public final class Gateway {
   private final Promise<Void> readyPromise = Promise.promise();
   private volatile boolean stopping;
   private AdminServer admin;
+  private RequestMetrics metrics;
   private XdsClient xds;
 
   private Gateway(GatewayConfig config) {
@@ -113,6 +114,7 @@ public final class Gateway {
 
   private Future<Void> startInternal() {
     RequestMetrics metrics = new RequestMetrics(registry);
+    this.metrics = metrics;
     List<Future<String>> deployments = new ArrayList<>();
     for (int i = 0; i < config.concurrency(); i++) {
       ProxyVerticle v = new ProxyVerticle(current::get, metrics, upstreams, upstreamTls, registry);
@@ -292,6 +294,10 @@ public final class Gateway {
     ListenerFront lf = null;
     if (kind != Kind.TCP) {
       lf = new ListenerFront(l.name(), guardSettings(l, true), guardSettings(l, false));
+      RequestMetrics m = metrics;
+      String listenerName = l.name();
+      // a request the HTTP/1 guard refused: Envoy's downstream protocol error
+      lf.onRefusal(status -> m.record(listenerName, "-", status, "DPE", 0));
       front.register(host, bindPort, lf, tls != null ? FrontTransport.Role.TLS : FrontTransport.Role.PLAIN);
       if (internalPort != 0) {
         front.register(ProxyVerticle.INTERNAL_HOST, internalPort, lf, FrontTransport.Role.PLAIN_INTERNAL);

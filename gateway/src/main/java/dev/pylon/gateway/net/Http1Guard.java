@@ -88,8 +88,11 @@ public final class Http1Guard extends ChannelDuplexHandler {
   private boolean midBody;
   private String pendingBody;
 
-  Http1Guard(Settings settings) {
+  private final java.util.function.IntConsumer refusals;
+
+  Http1Guard(Settings settings, java.util.function.IntConsumer refusals) {
     this.settings = settings;
+    this.refusals = refusals;
   }
 
   @Override
@@ -782,6 +785,7 @@ public final class Http1Guard extends ChannelDuplexHandler {
   }
 
   private void answer(int status, String body) {
+    refusals.accept(status);
     String response = "HTTP/1.1 " + status + " " + reason(status) + "\r\n"
         + "content-length: " + body.length() + "\r\n"
         + "content-type: text/plain\r\n"

@@ -40,6 +40,7 @@ public final class ListenerFront {
   private volatile Http1Guard.Settings tlsSettings;
   private volatile Http1Guard.Settings plainSettings;
   private final LongAdder refused = new LongAdder();
+  private volatile java.util.function.IntConsumer refusals = status -> { };
   private final ChannelHandler initializer = new FrontInitializer();
 
   public ListenerFront(String listener, Http1Guard.Settings tlsSettings, Http1Guard.Settings plainSettings) {
@@ -56,6 +57,14 @@ public final class ListenerFront {
   public void update(Http1Guard.Settings tls, Http1Guard.Settings plain) {
     this.tlsSettings = tls;
     this.plainSettings = plain;
+  }
+
+  /**
+   * Told the status of every request the {@link Http1Guard} refuses (400, 408, 414, 431, 501), on the connection's
+   * event loop; for the request metrics (Envoy's response flag {@code DPE}, downstream protocol error).
+   */
+  public void onRefusal(java.util.function.IntConsumer sink) {
+    this.refusals = sink;
   }
 
   /** Connections closed because the listener has no chain for their kind (plaintext on a TLS-only listener...). */
@@ -122,7 +131,7 @@ public final class ListenerFront {
       }
       ChannelPipeline p = ctx.pipeline();
       p.addAfter(ctx.name(), null, server); // Vert.x's initializer: adds the TLS handler or the HTTP connection
-      Http1Guard guard = new Http1Guard(settings);
+      Http1Guard guard = new Http1Guard(settings, refusals);
       if (tls && p.get("ssl") != null) {
         p.addAfter("ssl", Http1Guard.NAME, guard);
       } else {

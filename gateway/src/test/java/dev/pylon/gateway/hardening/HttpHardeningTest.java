@@ -214,6 +214,37 @@ class HttpHardeningTest {
   }
 
   @Test
+  void refusals_areCountedAsDownstreamProtocolErrors() throws IOException {
+    RawHttp.send(port(), "GET  /x HTTP/1.1\r\nHost: a\r\n\r\n", 5000);
+    io.micrometer.core.instrument.Counter c = gateway.registry().find("istio_requests_total")
+        .tags("listener", LISTENER, "response_code", "400", "response_flags", "DPE").counter();
+    assertThat(c).isNotNull();
+    assertThat(c.count()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void http2_tooManyHeaders_is431() {
+    io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    try {
+      io.vertx.core.http.RequestOptions o = new io.vertx.core.http.RequestOptions().setPort(port())
+          .setHost("127.0.0.1").setURI("/h2");
+      for (int i = 0; i < 25; i++) {
+        o.addHeader("x-h" + i, "v");
+      }
+      io.vertx.core.http.HttpClientResponse refused = h2.request(o).compose(r -> r.send()).await();
+      assertThat(refused.version()).isEqualTo(io.vertx.core.http.HttpVersion.HTTP_2);
+      assertThat(refused.statusCode()).isEqualTo(431);
+      io.vertx.core.http.RequestOptions fine = new io.vertx.core.http.RequestOptions().setPort(port())
+          .setHost("127.0.0.1").setURI("/h2");
+      assertThat(h2.request(fine).compose(r -> r.send()).map(r -> r.statusCode()).await()).isEqualTo(200);
+      assertThat(backend.requests()).isEqualTo(1);
+    } finally {
+      h2.close().await();
+    }
+  }
+
+  @Test
   void smuggledSecondRequest_isRefused_afterTheFirstIsServed() throws IOException {
     String raw = "GET /first HTTP/1.1\r\nHost: a.example\r\n\r\n"
         + "POST /second HTTP/1.1\r\nHost: a.example\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
