@@ -204,7 +204,7 @@ final class RequestFlow {
     ClusterState state = proxy.states().get(cluster);
     HashResult hash = forward.hashPolicies().isEmpty() ? HashResult.ABSENT : hash(forward);
     RequestLb lb = new RequestLb(state, proxy.random(), hash, forward.retry().retryOtherHosts());
-    UpstreamRequestHead head = new UpstreamRequestHead(proxy, request, http, route, forward, target);
+    UpstreamRequestHead head = new UpstreamRequestHead(proxy, request, view.path(), http, route, forward, target);
     if (upgrade != null) {
       Endpoint endpoint = lb.choose(cluster);
       if (endpoint == null) {
