@@ -32,13 +32,13 @@ final class UpstreamRequestHead {
   UpstreamRequestHead(
       ProxyHandler proxy,
       HttpServerRequest request,
+      String uri,
       HttpConnectionManagerConfig http,
       Route route,
       RouteAction.Forward forward,
       WeightedClusters.ClusterWeight target) {
     this.request = request;
     this.http = http;
-    String uri = request.uri();
     if (forward.pathRewrite() != null) {
       path = forward.pathRewrite().apply(uri, route.match().path());
       originalPath = uri;
