@@ -405,6 +405,10 @@ final class ClusterParser extends XdsResourceType<Cluster, ParsedCluster> {
       String at = field(path, "common_http_protocol_options");
       var common = proto.getCommonHttpProtocolOptions();
       SupportedFields.check(common, at, errors);
+      if (common.hasMaxHeadersCount()) {
+        // supported on the listener side (HCM) only: the gateway does not limit upstream response headers
+        errors.add(field(at, "max_headers_count"), "not supported on a cluster");
+      }
       if (common.hasIdleTimeout()) {
         // Envoy: 0 disables the idle timeout
         idleTimeout = ProtoValues.nonNegativeDuration(common.getIdleTimeout(), field(at, "idle_timeout"), errors);

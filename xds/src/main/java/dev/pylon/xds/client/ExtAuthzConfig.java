@@ -20,9 +20,10 @@ import java.util.List;
  * @param maxRequestBytes {@code with_request_body.max_request_bytes}: send up to this much of the body; {@code -1} = no
  *     body
  * @param allowPartialMessage {@code with_request_body.allow_partial_message}
- * @param allowedHeaders request headers sent to the service (HTTP: {@code authorization_request.allowed_headers}
- *     plus Envoy's always-sent {@code host}, {@code method}, {@code path}, {@code content-length}, {@code
- *     authorization}; gRPC: {@code allowed_headers}); empty = all headers
+ * @param allowedHeaders request headers sent to the service: {@code allowed_headers} (or, HTTP only, the older
+ *     {@code authorization_request.allowed_headers}). gRPC: empty = all headers. HTTP: Envoy always sends {@code
+ *     host}, {@code method}, {@code path}, {@code content-length} and {@code authorization} in addition to the
+ *     matching ones, so empty = only those
  */
 public record ExtAuthzConfig(
     Service service,

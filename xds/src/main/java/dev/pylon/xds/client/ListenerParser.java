@@ -4,6 +4,7 @@ import static dev.pylon.xds.client.FieldErrors.field;
 import static dev.pylon.xds.client.FieldErrors.index;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.pylon.routing.PathNormalization;
 import dev.pylon.routing.RouteTable;
 import dev.pylon.routing.WeightedClusters;
 import dev.pylon.routing.WeightedClusters.ClusterWeight;
@@ -14,7 +15,11 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
@@ -40,9 +45,14 @@ import java.util.Set;
  * filter: the HTTP connection manager or the TCP proxy ({@code stat_prefix}, {@code cluster} or
  * {@code weighted_clusters}).
  *
- * <p>The HTTP connection manager's HTTP filters are, in this order, an optional fault filter, an optional CORS filter
- * and the router, each with an empty config (the fault and CORS policies are per route); its only upgrade is
- * {@code websocket}.
+ * <p>The HTTP connection manager's HTTP filters are, in this order (istiod's): an optional JWT filter
+ * ({@link JwtAuthnParser}), RBAC filters ({@link RbacParser}) and at most one ext_authz filter ({@link
+ * ExtAuthzParser}), an optional buffer filter (its body limit goes to {@link RequestLimits}, it is not one of the
+ * filters the gateway runs), an optional fault filter, an optional CORS filter and the router; the last four with an
+ * empty config (the fault and CORS policies are per route). Its only upgrade is {@code websocket}. Path normalization
+ * ({@code normalize_path}, {@code merge_slashes}, {@code path_with_escaped_slashes_action}) and request limits
+ * ({@code max_request_headers_kb}, {@code common_http_protocol_options}, {@code request_headers_timeout}) are read
+ * with Envoy's defaults.
  */
 final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
 
@@ -52,6 +62,7 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
   static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
   static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
   static final String ROUTER_FILTER = HttpFilter.ROUTER.envoyName();
+  static final String BUFFER_FILTER = "envoy.filters.http.buffer";
 
   private static final String TLS = "tls";
   private static final String RAW_BUFFER = "raw_buffer";
@@ -336,7 +347,9 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
         // scoped_routes: already reported as not supported
       }
     }
-    List<HttpFilter> filters = httpFilters(hcm, field(path, "http_filters"), errors);
+    HttpFilters filters = httpFilters(hcm, field(path, "http_filters"), errors);
+    PathNormalization normalization = pathNormalization(hcm, path, errors);
+    RequestLimits limits = limits(hcm, filters == null ? -1 : filters.maxRequestBodyBytes(), path, errors);
     boolean websocket = false;
     Set<String> upgradeTypes = new HashSet<>();
     for (int i = 0; i < hcm.getUpgradeConfigsCount(); i++) {
@@ -367,45 +380,198 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
         hcm.getXffNumTrustedHops(),
         generateRequestId,
         hcm.getServerName().isEmpty() ? null : hcm.getServerName(),
-        filters,
-        websocket);
+        filters.kinds(),
+        websocket,
+        filters.configs(),
+        normalization,
+        limits);
     return new Http(config, inline);
   }
 
   /**
-   * The HTTP filters: a subsequence of fault, CORS, router in this order, ending with the router; {@code null} with
-   * errors otherwise.
+   * HCM {@code normalize_path} (Envoy's default: off), {@code merge_slashes} and
+   * {@code path_with_escaped_slashes_action} ({@code IMPLEMENTATION_SPECIFIC_DEFAULT} is Envoy's
+   * {@code KEEP_UNCHANGED}).
    */
-  private static List<HttpFilter> httpFilters(HttpConnectionManager hcm, String path, FieldErrors errors) {
+  private static PathNormalization pathNormalization(HttpConnectionManager hcm, String path, FieldErrors errors) {
+    PathNormalization.EscapedSlashes escaped = switch (hcm.getPathWithEscapedSlashesAction()) {
+      case IMPLEMENTATION_SPECIFIC_DEFAULT, KEEP_UNCHANGED -> PathNormalization.EscapedSlashes.KEEP_UNCHANGED;
+      case REJECT_REQUEST -> PathNormalization.EscapedSlashes.REJECT_REQUEST;
+      case UNESCAPE_AND_REDIRECT -> PathNormalization.EscapedSlashes.UNESCAPE_AND_REDIRECT;
+      case UNESCAPE_AND_FORWARD -> PathNormalization.EscapedSlashes.UNESCAPE_AND_FORWARD;
+      default -> {
+        errors.add(field(path, "path_with_escaped_slashes_action"), hcm.getPathWithEscapedSlashesActionValue()
+            + " not supported (expected: KEEP_UNCHANGED, REJECT_REQUEST, UNESCAPE_AND_REDIRECT or "
+            + "UNESCAPE_AND_FORWARD)");
+        yield null;
+      }
+    };
+    if (escaped == null) {
+      return null;
+    }
+    PathNormalization normalization = new PathNormalization(hcm.getNormalizePath().getValue(), hcm.getMergeSlashes(),
+        escaped);
+    return normalization.equals(PathNormalization.NONE) ? PathNormalization.NONE : normalization;
+  }
+
+  /**
+   * HCM {@code max_request_headers_kb} (1-8192), {@code common_http_protocol_options} {@code max_headers_count} (at
+   * least 1) and {@code idle_timeout} (0 = none), {@code request_headers_timeout} (0 = none), and the buffer filter's
+   * body limit; Envoy's defaults for what is unset.
+   */
+  private static RequestLimits limits(HttpConnectionManager hcm, long maxRequestBodyBytes, String path,
+      FieldErrors errors) {
+    int before = errors.count();
+    RequestLimits defaults = RequestLimits.ENVOY_DEFAULTS;
+    int headersKb = defaults.maxRequestHeadersKb();
+    if (hcm.hasMaxRequestHeadersKb()) {
+      headersKb = ProtoValues.uint32(hcm.getMaxRequestHeadersKb().getValue(), 1, 8192,
+          field(path, "max_request_headers_kb"), errors);
+    }
+    int headersCount = defaults.maxHeadersCount();
+    java.time.Duration idleTimeout = defaults.idleTimeout();
+    if (hcm.hasCommonHttpProtocolOptions()) {
+      String at = field(path, "common_http_protocol_options");
+      var common = hcm.getCommonHttpProtocolOptions();
+      SupportedFields.check(common, at, errors);
+      if (common.hasMaxRequestsPerConnection()) {
+        errors.add(field(at, "max_requests_per_connection"), "not supported on a listener");
+      }
+      if (common.hasMaxHeadersCount()) {
+        headersCount = ProtoValues.uint32(common.getMaxHeadersCount().getValue(), 1, Integer.MAX_VALUE,
+            field(at, "max_headers_count"), errors);
+      }
+      if (common.hasIdleTimeout()) {
+        idleTimeout = ProtoValues.nonNegativeDuration(common.getIdleTimeout(), field(at, "idle_timeout"), errors);
+      }
+    }
+    java.time.Duration headersTimeout = defaults.requestHeadersTimeout();
+    if (hcm.hasRequestHeadersTimeout()) {
+      headersTimeout = ProtoValues.nonNegativeDuration(hcm.getRequestHeadersTimeout(),
+          field(path, "request_headers_timeout"), errors);
+    }
+    if (errors.count() != before) {
+      return null;
+    }
+    return new RequestLimits(headersKb, headersCount, headersTimeout, idleTimeout, maxRequestBodyBytes);
+  }
+
+  /**
+   * The HTTP filters with their configs and the buffer filter's body limit ({@code -1} = no buffer filter).
+   *
+   * @param kinds the filters the gateway runs, in order (the buffer filter is not one: its limit goes to {@link
+   *     RequestLimits})
+   * @param configs one entry per kind (see {@link HttpConnectionManagerConfig#filterConfigs()})
+   */
+  private record HttpFilters(List<HttpFilter> kinds, List<Object> configs, long maxRequestBodyBytes) {}
+
+  /** A filter's position: filters must come in non-decreasing rank; only RBAC filters may share a rank. */
+  private static int rank(HttpFilter filter) {
+    return switch (filter) {
+      case JWT_AUTHN -> 0;
+      case RBAC, EXT_AUTHZ -> 1;
+      case FAULT -> 3;
+      case CORS -> 4;
+      case ROUTER -> 5;
+    };
+  }
+
+  private static final int BUFFER_RANK = 2;
+
+  /**
+   * The HTTP filters, in Envoy's (and istiod's) order: [jwt_authn], any number of rbac and at most one ext_authz (in
+   * any order among themselves), [buffer], [fault], [cors], router. {@code null} with errors otherwise.
+   */
+  private static HttpFilters httpFilters(HttpConnectionManager hcm, String path, FieldErrors errors) {
     int before = errors.count();
     List<HttpFilter> filters = new ArrayList<>();
-    HttpFilter previous = null;
+    List<Object> configs = new ArrayList<>();
+    long maxBodyBytes = -1;
+    int previousRank = -1;
+    boolean extAuthz = false;
+    // the last valid filter's name, as in Envoy's terminal-filter check
+    String last = null;
     for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
       String at = index(path, i);
-      HttpFilter filter = httpFilter(hcm.getHttpFilters(i), at, errors);
-      if (filter == null) {
-        continue;
+      var proto = hcm.getHttpFilters(i);
+      int rank;
+      boolean repeatable = false;
+      if (proto.getName().equals(BUFFER_FILTER)) {
+        int errorsBefore = errors.count();
+        long limit = bufferFilter(proto, at, errors);
+        if (errors.count() != errorsBefore) {
+          continue;
+        }
+        maxBodyBytes = limit;
+        rank = BUFFER_RANK;
+      } else {
+        ParsedFilter filter = httpFilter(proto, at, errors);
+        if (filter == null) {
+          continue;
+        }
+        rank = rank(filter.kind());
+        // any number of RBAC filters, and one ext_authz among them
+        repeatable = filter.kind() == HttpFilter.RBAC || (filter.kind() == HttpFilter.EXT_AUTHZ && !extAuthz);
+        extAuthz |= filter.kind() == HttpFilter.EXT_AUTHZ;
+        filters.add(filter.kind());
+        configs.add(filter.config());
       }
-      if (previous != null && filter.ordinal() <= previous.ordinal()) {
-        errors.add(field(at, "name"), "'" + filter.envoyName() + "' repeated or out of order (expected: "
+      if (rank < previousRank || (rank == previousRank && !repeatable)) {
+        errors.add(field(at, "name"), "'" + proto.getName() + "' repeated or out of order (expected: "
             + expectedFilters() + ")");
       }
-      previous = filter;
-      filters.add(filter);
+      previousRank = Math.max(previousRank, rank);
+      last = proto.getName();
     }
-    if (hcm.getHttpFiltersCount() == 0 || (previous != null && previous != HttpFilter.ROUTER)) {
+    if (hcm.getHttpFiltersCount() == 0 || (last != null && !last.equals(ROUTER_FILTER))) {
       errors.add(path, "the last HTTP filter must be " + ROUTER_FILTER + " (expected: " + expectedFilters() + ")");
     }
-    return errors.count() == before ? filters : null;
+    return errors.count() == before ? new HttpFilters(filters, configs, maxBodyBytes) : null;
   }
 
   private static String expectedFilters() {
-    return "[" + HttpFilter.FAULT.envoyName() + "], [" + HttpFilter.CORS.envoyName() + "], " + ROUTER_FILTER
-        + ", each at most once";
+    return "[" + HttpFilter.JWT_AUTHN.envoyName() + "], any number of " + HttpFilter.RBAC.envoyName() + " and at most "
+        + "one " + HttpFilter.EXT_AUTHZ.envoyName() + ", [" + BUFFER_FILTER + "], [" + HttpFilter.FAULT.envoyName()
+        + "], [" + HttpFilter.CORS.envoyName() + "], " + ROUTER_FILTER;
   }
 
-  /** One HTTP filter with its config, which must be empty; {@code null} with errors when it is not supported. */
-  private static HttpFilter httpFilter(
+  /** The buffer filter's {@code max_request_bytes}; {@code -1} with errors. */
+  private static long bufferFilter(
+      io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter filter, String path,
+      FieldErrors errors) {
+    SupportedFields.check(filter, path, errors);
+    if (!filter.hasTypedConfig()) {
+      // Envoy: the buffer filter needs its config (max_request_bytes is required)
+      errors.add(field(path, "typed_config"), "required");
+      return -1;
+    }
+    String at = field(path, "typed_config");
+    Buffer buffer = ProtoValues.unpack(filter.getTypedConfig(), Buffer.class, Buffer.getDefaultInstance(), at, errors);
+    return buffer == null ? -1 : bufferLimit(buffer, at, errors);
+  }
+
+  /** {@code Buffer.max_request_bytes} (required, {@code > 0}); {@code -1} with errors. Shared with routes. */
+  static long bufferLimit(Buffer buffer, String path, FieldErrors errors) {
+    SupportedFields.check(buffer, path, errors);
+    if (!buffer.hasMaxRequestBytes()) {
+      errors.add(field(path, "max_request_bytes"), "required");
+      return -1;
+    }
+    long limit = Integer.toUnsignedLong(buffer.getMaxRequestBytes().getValue());
+    if (limit == 0) {
+      errors.add(field(path, "max_request_bytes"), "0 (expected: > 0)");
+      return -1;
+    }
+    return limit;
+  }
+
+  private record ParsedFilter(HttpFilter kind, Object config) {}
+
+  /**
+   * One HTTP filter with its config: the security filters' configs are parsed, the others must be empty. {@code null}
+   * with errors when it is not supported or invalid.
+   */
+  private static ParsedFilter httpFilter(
       io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter filter, String path,
       FieldErrors errors) {
     int before = errors.count();
@@ -417,13 +583,32 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
       }
     }
     if (kind == null) {
-      errors.add(field(path, "name"), "'" + filter.getName() + "' not supported (expected: "
-          + HttpFilter.FAULT.envoyName() + ", " + HttpFilter.CORS.envoyName() + " or " + ROUTER_FILTER + ")");
+      errors.add(field(path, "name"), "'" + filter.getName() + "' not supported (expected: " + expectedFilters()
+          + ")");
       return null;
     }
-    if (filter.hasTypedConfig()) {
+    Object config = null;
+    if (!filter.hasTypedConfig()) {
+      if (kind.configType() != null) {
+        errors.add(field(path, "typed_config"), "required");
+      }
+    } else {
       String at = field(path, "typed_config");
       switch (kind) {
+        case JWT_AUTHN -> {
+          JwtAuthentication proto = ProtoValues.unpack(filter.getTypedConfig(), JwtAuthentication.class,
+              JwtAuthentication.getDefaultInstance(), at, errors);
+          config = proto == null ? null : JwtAuthnParser.jwtAuthn(proto, at, errors);
+        }
+        case RBAC -> {
+          RBAC proto = ProtoValues.unpack(filter.getTypedConfig(), RBAC.class, RBAC.getDefaultInstance(), at, errors);
+          config = proto == null ? null : RbacParser.rbac(proto, at, errors);
+        }
+        case EXT_AUTHZ -> {
+          ExtAuthz proto = ProtoValues.unpack(filter.getTypedConfig(), ExtAuthz.class, ExtAuthz.getDefaultInstance(),
+              at, errors);
+          config = proto == null ? null : ExtAuthzParser.extAuthz(proto, at, errors);
+        }
         case ROUTER -> {
           Router router = ProtoValues.unpack(filter.getTypedConfig(), Router.class, Router.getDefaultInstance(), at,
               errors);
@@ -452,6 +637,6 @@ final class ListenerParser extends XdsResourceType<Listener, ParsedListener> {
         default -> throw new AssertionError(kind);
       }
     }
-    return errors.count() == before ? kind : null;
+    return errors.count() == before ? new ParsedFilter(kind, config) : null;
   }
 }

@@ -6,6 +6,7 @@ import static dev.pylon.xds.client.FieldErrors.index;
 import com.google.re2j.PatternSyntaxException;
 import dev.pylon.routing.HeaderMatcher;
 import dev.pylon.routing.HeaderMutations;
+import dev.pylon.routing.MetadataMatcher;
 import dev.pylon.routing.PathMatcher;
 import dev.pylon.routing.QueryParameterMatcher;
 import dev.pylon.routing.Route;
@@ -152,7 +153,7 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
       return null;
     }
     return new Route(proto.getName(), match, action, requestHeaders, responseHeaders, policies.cors(),
-        policies.fault());
+        policies.fault(), policies.maxRequestBodyBytes());
   }
 
   private static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch proto, String path,
@@ -205,10 +206,18 @@ final class RouteConfigurationParser extends XdsResourceType<RouteConfiguration,
         queries.add(q);
       }
     }
-    return errors.count() == before ? new RouteMatch(pathMatcher, headers, queries) : null;
+    List<MetadataMatcher> metadata = new ArrayList<>();
+    for (int i = 0; i < proto.getDynamicMetadataCount(); i++) {
+      MetadataMatcher m = MetadataMatcherParser.metadataMatcher(proto.getDynamicMetadata(i),
+          index(field(path, "dynamic_metadata"), i), errors);
+      if (m != null) {
+        metadata.add(m);
+      }
+    }
+    return errors.count() == before ? new RouteMatch(pathMatcher, headers, queries, metadata) : null;
   }
 
-  private static HeaderMatcher header(io.envoyproxy.envoy.config.route.v3.HeaderMatcher proto, String path,
+  static HeaderMatcher header(io.envoyproxy.envoy.config.route.v3.HeaderMatcher proto, String path,
       FieldErrors errors) {
     int before = errors.count();
     SupportedFields.check(proto, path, errors);

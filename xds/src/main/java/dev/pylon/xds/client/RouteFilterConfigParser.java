@@ -10,6 +10,7 @@ import dev.pylon.routing.FaultPolicy;
 import dev.pylon.routing.StringMatcher;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import java.time.Duration;
@@ -19,8 +20,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A route's {@code typed_per_filter_config}: {@code envoy.filters.http.cors} → {@link CorsPolicy} and
- * {@code envoy.filters.http.fault} → {@link FaultPolicy}, with the semantics of Envoy's CORS and fault filters. Any
+ * A route's {@code typed_per_filter_config}: {@code envoy.filters.http.cors} → {@link CorsPolicy},
+ * {@code envoy.filters.http.fault} → {@link FaultPolicy} and {@code envoy.filters.http.buffer} ({@code BufferPerRoute})
+ * → the route's body limit, with the semantics of Envoy's CORS and fault filters. Any
  * other key is rejected. The route keeps its policies whatever its listener's filter chain: as in Envoy, the gateway
  * applies one only on a listener whose HTTP connection manager has that filter.
  */
@@ -28,10 +30,15 @@ final class RouteFilterConfigParser {
 
   private RouteFilterConfigParser() {}
 
-  /** The CORS and fault policies of a route; either may be {@code null}. */
-  record Policies(CorsPolicy cors, FaultPolicy fault) {
-    static final Policies NONE = new Policies(null, null);
+  /**
+   * The CORS and fault policies of a route (either may be {@code null}) and its body limit ({@code -1} = the
+   * listener's, {@link Long#MAX_VALUE} = none: {@code BufferPerRoute.disabled}).
+   */
+  record Policies(CorsPolicy cors, FaultPolicy fault, long maxRequestBodyBytes) {
+    static final Policies NONE = new Policies(null, null, -1);
   }
+
+  static final String BUFFER = ListenerParser.BUFFER_FILTER;
 
   /** The policies; {@code null} with errors when any entry is invalid. */
   static Policies parse(Map<String, Any> configs, String path, FieldErrors errors) {
@@ -41,6 +48,7 @@ final class RouteFilterConfigParser {
     int before = errors.count();
     CorsPolicy cors = null;
     FaultPolicy fault = null;
+    long maxBodyBytes = -1;
     // sorted, so that the errors come in a stable order
     for (Map.Entry<String, Any> e : new TreeMap<>(configs).entrySet()) {
       String at = key(path, e.getKey());
@@ -56,12 +64,40 @@ final class RouteFilterConfigParser {
         if (proto != null) {
           fault = fault(proto, at, errors);
         }
+      } else if (e.getKey().equals(BUFFER)) {
+        BufferPerRoute proto = ProtoValues.unpack(e.getValue(), BufferPerRoute.class,
+            BufferPerRoute.getDefaultInstance(), at, errors);
+        if (proto != null) {
+          maxBodyBytes = buffer(proto, at, errors);
+        }
       } else {
-        errors.add(at, "not supported (expected: " + HttpFilter.CORS.envoyName() + " or "
-            + HttpFilter.FAULT.envoyName() + ")");
+        errors.add(at, "not supported (expected: " + HttpFilter.CORS.envoyName() + ", "
+            + HttpFilter.FAULT.envoyName() + " or " + BUFFER + ")");
       }
     }
-    return errors.count() == before ? new Policies(cors, fault) : null;
+    return errors.count() == before ? new Policies(cors, fault, maxBodyBytes) : null;
+  }
+
+  /**
+   * Envoy's {@code BufferPerRoute}: {@code buffer.max_request_bytes} replaces the listener's limit for the route;
+   * {@code disabled: true} turns the buffer filter off for it, so no limit applies ({@link Long#MAX_VALUE}).
+   */
+  private static long buffer(BufferPerRoute proto, String path, FieldErrors errors) {
+    SupportedFields.check(proto, path, errors);
+    return switch (proto.getOverrideCase()) {
+      case DISABLED -> {
+        if (!proto.getDisabled()) {
+          // Envoy's validation: const true
+          errors.add(field(path, "disabled"), "false not supported (expected: true)");
+        }
+        yield Long.MAX_VALUE;
+      }
+      case BUFFER -> ListenerParser.bufferLimit(proto.getBuffer(), field(path, "buffer"), errors);
+      default -> {
+        errors.add(path, "one of disabled or buffer is required");
+        yield -1;
+      }
+    };
   }
 
   /**

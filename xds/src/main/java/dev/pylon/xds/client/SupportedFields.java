@@ -64,6 +64,38 @@ import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.Percent;
+import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
+import io.envoyproxy.envoy.config.rbac.v3.Permission;
+import io.envoyproxy.envoy.config.rbac.v3.Policy;
+import io.envoyproxy.envoy.config.rbac.v3.Principal;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.AuthorizationRequest;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.AuthorizationResponse;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.BufferSettings;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.HttpService;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtHeader;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementOrList;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RequirementRule;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
+import io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig;
+import io.envoyproxy.envoy.type.matcher.v3.DoubleMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ListMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ListStringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.OrMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.PathMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.Int32Range;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -103,12 +135,71 @@ final class SupportedFields {
     allow(TcpProxy.WeightedCluster.ClusterWeight.getDescriptor(), "name", "weight");
     allow(HttpConnectionManager.getDescriptor(),
         "stat_prefix", "codec_type", "rds", "route_config", "http_filters", "use_remote_address",
-        "xff_num_trusted_hops", "generate_request_id", "server_name", "upgrade_configs");
+        "xff_num_trusted_hops", "generate_request_id", "server_name", "upgrade_configs", "normalize_path",
+        "merge_slashes", "path_with_escaped_slashes_action", "max_request_headers_kb", "common_http_protocol_options",
+        "request_headers_timeout");
     allow(HttpConnectionManager.UpgradeConfig.getDescriptor(), "upgrade_type", "enabled");
     // config_source is accepted whatever it names: the client always fetches routes on its one ADS stream
     allow(Rds.getDescriptor(), "config_source", "route_config_name");
     allow(HttpFilter.getDescriptor(), "name", "typed_config");
     allow(Router.getDescriptor());
+    // the body limit of the listener and, per route (BufferPerRoute), of a route
+    allow(Buffer.getDescriptor(), "max_request_bytes");
+    allow(BufferPerRoute.getDescriptor(), "disabled", "buffer");
+
+    // security filters (Istio RequestAuthentication and AuthorizationPolicy)
+    // jwt_authn: istiod's shape, inline JWKS only; stat_prefix is informational
+    allow(JwtAuthentication.getDescriptor(), "providers", "rules", "bypass_cors_preflight", "stat_prefix");
+    allow(JwtProvider.getDescriptor(),
+        "issuer", "audiences", "local_jwks", "remote_jwks", "forward", "from_headers", "from_params", "from_cookies",
+        "forward_payload_header", "claim_to_headers", "payload_in_metadata", "clock_skew_seconds");
+    allow(JwtHeader.getDescriptor(), "name", "value_prefix");
+    allow(JwtClaimToHeader.getDescriptor(), "header_name", "claim_name");
+    allow(RequirementRule.getDescriptor(), "match", "requires");
+    allow(JwtRequirement.getDescriptor(), "provider_name", "requires_any", "allow_missing", "allow_missing_or_failed");
+    allow(JwtRequirementOrList.getDescriptor(), "requirements");
+    // rbac: rules_stat_prefix, like shadow_rules_stat_prefix, only names stats and metadata keys
+    allow(RBAC.getDescriptor(), "rules", "shadow_rules", "shadow_rules_stat_prefix", "rules_stat_prefix");
+    allow(io.envoyproxy.envoy.config.rbac.v3.RBAC.getDescriptor(), "action", "policies");
+    allow(Policy.getDescriptor(), "permissions", "principals");
+    allow(Permission.getDescriptor(),
+        "and_rules", "or_rules", "any", "not_rule", "header", "url_path", "destination_ip", "destination_port",
+        "destination_port_range", "requested_server_name", "metadata", "uri_template");
+    allow(Permission.Set.getDescriptor(), "rules");
+    allow(Principal.getDescriptor(),
+        "and_ids", "or_ids", "any", "not_id", "authenticated", "source_ip", "direct_remote_ip", "remote_ip", "header",
+        "url_path", "metadata");
+    allow(Principal.Set.getDescriptor(), "ids");
+    allow(Principal.Authenticated.getDescriptor(), "principal_name");
+    allow(CidrRange.getDescriptor(), "address_prefix", "prefix_len");
+    allow(Int32Range.getDescriptor(), "start", "end");
+    allow(PathMatcher.getDescriptor(), "path");
+    allow(TypedExtensionConfig.getDescriptor(), "name", "typed_config");
+    allow(UriTemplateMatchConfig.getDescriptor(), "path_template");
+    // ext_authz; stat_prefix is informational; pack_as_bytes only with http_service, where it changes nothing;
+    // include_peer_certificate is rejected when true (ExtAuthzParser)
+    allow(ExtAuthz.getDescriptor(),
+        "http_service", "grpc_service", "transport_api_version", "failure_mode_allow", "with_request_body",
+        "status_on_error", "filter_enabled_metadata", "allowed_headers", "include_peer_certificate", "stat_prefix");
+    allow(HttpService.getDescriptor(), "server_uri", "path_prefix", "authorization_request", "authorization_response");
+    allow(HttpUri.getDescriptor(), "uri", "cluster", "timeout");
+    allow(AuthorizationRequest.getDescriptor(), "allowed_headers", "headers_to_add");
+    allow(AuthorizationResponse.getDescriptor(),
+        "allowed_upstream_headers", "allowed_client_headers", "allowed_client_headers_on_success");
+    allow(GrpcService.getDescriptor(), "envoy_grpc", "timeout");
+    allow(GrpcService.EnvoyGrpc.getDescriptor(), "cluster_name", "authority");
+    allow(BufferSettings.getDescriptor(), "max_request_bytes", "allow_partial_message", "pack_as_bytes");
+    allow(HttpStatus.getDescriptor(), "code");
+    allow(ListStringMatcher.getDescriptor(), "patterns");
+    // dynamic metadata conditions (RBAC, ext_authz filter_enabled_metadata, RouteMatch.dynamic_metadata)
+    allow(MetadataMatcher.getDescriptor(), "filter", "path", "value", "invert");
+    allow(MetadataMatcher.PathSegment.getDescriptor(), "key");
+    allow(ValueMatcher.getDescriptor(),
+        "null_match", "double_match", "string_match", "bool_match", "present_match", "list_match", "or_match");
+    allow(ValueMatcher.NullMatch.getDescriptor());
+    allow(DoubleMatcher.getDescriptor(), "exact");
+    allow(ListMatcher.getDescriptor(), "one_of");
+    allow(OrMatcher.getDescriptor(), "value_matchers");
     allow(Cors.getDescriptor());
     // per route; as the fault filter's own config it must be empty (ListenerParser)
     allow(HTTPFault.getDescriptor(), "delay", "abort");
@@ -129,7 +220,8 @@ final class SupportedFields {
         "name", "match", "route", "redirect", "direct_response", "metadata", "decorator", "typed_per_filter_config",
         "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove");
     allow(RouteMatch.getDescriptor(),
-        "prefix", "path", "path_separated_prefix", "safe_regex", "case_sensitive", "headers", "query_parameters");
+        "prefix", "path", "path_separated_prefix", "safe_regex", "case_sensitive", "headers", "query_parameters",
+        "dynamic_metadata");
     allow(RegexMatcher.getDescriptor(), "regex", "google_re2");
     allow(RegexMatcher.GoogleRE2.getDescriptor());
     allow(HeaderMatcher.getDescriptor(),
@@ -190,8 +282,9 @@ final class SupportedFields {
     allow(HttpProtocolOptions.ExplicitHttpConfig.getDescriptor(), "http_protocol_options", "http2_protocol_options");
     allow(HttpProtocolOptions.UseDownstreamHttpConfig.getDescriptor(),
         "http_protocol_options", "http2_protocol_options");
+    // max_requests_per_connection only on clusters, max_headers_count only on listeners (the parsers check)
     allow(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.getDescriptor(),
-        "idle_timeout", "max_requests_per_connection");
+        "idle_timeout", "max_requests_per_connection", "max_headers_count");
     allow(Http1ProtocolOptions.getDescriptor());
     allow(Http2ProtocolOptions.getDescriptor());
 

@@ -298,6 +298,10 @@ class ClusterParserTest {
     assertThat(clusterError(httpOptions("auto_config: {}, common_http_protocol_options: {max_connection_duration: 60s}")))
         .isEqualTo(at + "auto_config: not supported; " + at + "common_http_protocol_options.max_connection_duration: "
             + "not supported");
+    // supported on listeners only
+    assertThat(clusterError(httpOptions("explicit_http_config: {http_protocol_options: {}}, "
+        + "common_http_protocol_options: {max_headers_count: 10}")))
+        .isEqualTo(at + "common_http_protocol_options.max_headers_count: not supported on a cluster");
     assertThat(clusterError(httpOptions("explicit_http_config: {http2_protocol_options: {max_concurrent_streams: 10}}")))
         .isEqualTo(at + "explicit_http_config.http2_protocol_options.max_concurrent_streams: not supported");
     assertThat(clusterError(httpOptions("common_http_protocol_options: {idle_timeout: 1s}")))

@@ -199,8 +199,8 @@ class ListenerParserTest {
 
   @Test
   void hcm_unsupportedField_isRejectedWithFullPath() {
-    assertThat(error(withHcm(hcm -> merge("normalize_path: true", hcm))))
-        .isEqualTo(PREFIX + HCM + ".normalize_path: not supported");
+    assertThat(error(withHcm(hcm -> merge("stream_idle_timeout: 1s", hcm))))
+        .isEqualTo(PREFIX + HCM + ".stream_idle_timeout: not supported");
   }
 
   @Test
@@ -220,8 +220,9 @@ class ListenerParserTest {
       + "{'@type': type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors}}";
   private static final String ROUTER = "{name: envoy.filters.http.router, typed_config: "
       + "{'@type': type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}";
-  private static final String EXPECTED_FILTERS = "(expected: [envoy.filters.http.fault], [envoy.filters.http.cors], "
-      + "envoy.filters.http.router, each at most once)";
+  private static final String EXPECTED_FILTERS = "(expected: [envoy.filters.http.jwt_authn], any number of "
+      + "envoy.filters.http.rbac and at most one envoy.filters.http.ext_authz, [envoy.filters.http.buffer], "
+      + "[envoy.filters.http.fault], [envoy.filters.http.cors], envoy.filters.http.router)";
 
   @Test
   void httpFilters_faultCorsRouter_mapInOrder() {
@@ -264,9 +265,8 @@ class ListenerParserTest {
 
   @Test
   void httpFilters_otherFilter_isRejected() {
-    assertThat(error(withFilters("[{name: envoy.filters.http.jwt_authn}, " + ROUTER + "]")))
-        .isEqualTo(PREFIX + HCM + ".http_filters[0].name: 'envoy.filters.http.jwt_authn' not supported (expected: "
-            + "envoy.filters.http.fault, envoy.filters.http.cors or envoy.filters.http.router)");
+    assertThat(error(withFilters("[{name: envoy.filters.http.lua}, " + ROUTER + "]")))
+        .isEqualTo(PREFIX + HCM + ".http_filters[0].name: 'envoy.filters.http.lua' not supported " + EXPECTED_FILTERS);
   }
 
   @Test

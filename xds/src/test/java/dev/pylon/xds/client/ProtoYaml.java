@@ -10,11 +10,17 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
@@ -42,6 +48,12 @@ final class ProtoYaml {
       .add(TlsInspector.getDescriptor())
       .add(DownstreamTlsContext.getDescriptor())
       .add(UpstreamTlsContext.getDescriptor())
+      .add(JwtAuthentication.getDescriptor())
+      .add(RBAC.getDescriptor())
+      .add(ExtAuthz.getDescriptor())
+      .add(Buffer.getDescriptor())
+      .add(BufferPerRoute.getDescriptor())
+      .add(UriTemplateMatchConfig.getDescriptor())
       .build());
 
   private ProtoYaml() {}
@@ -64,6 +76,12 @@ final class ProtoYaml {
 
   static ClusterLoadAssignment assignment(String yaml) {
     return parse(yaml, ClusterLoadAssignment.newBuilder()).build();
+  }
+
+  /** A message of {@code builder}'s type from YAML (or JSON). */
+  @SuppressWarnings("unchecked")
+  static <M extends Message> M message(String yaml, Message.Builder builder) {
+    return (M) parse(yaml, builder).build();
   }
 
   /** Merges {@code yaml} into {@code builder}: a compact way to change a few fields of a message. */

@@ -371,7 +371,7 @@ class RouteConfigurationParserTest {
             + "RouteConfiguration 'r': virtual_hosts[0].routes[0].request_headers_to_remove[0]: ':path' not supported "
             + "(Envoy forbids removing :-prefixed and host headers); "
             + "RouteConfiguration 'r': virtual_hosts[0].routes[0].typed_per_filter_config[envoy.filters.http.ratelimit]: "
-            + "not supported (expected: envoy.filters.http.cors or envoy.filters.http.fault)");
+            + "not supported (expected: envoy.filters.http.cors, envoy.filters.http.fault or envoy.filters.http.buffer)");
   }
 
   @Test

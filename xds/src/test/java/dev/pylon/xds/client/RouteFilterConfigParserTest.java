@@ -150,7 +150,7 @@ class RouteFilterConfigParserTest {
   void otherKeys_areRejectedEvenWithAKnownType() {
     assertThat(routeError(withConfig("envoy.filters.http.local_ratelimit", FAULT_TYPE, "")))
         .isEqualTo(AT + "typed_per_filter_config[envoy.filters.http.local_ratelimit]: not supported (expected: "
-            + "envoy.filters.http.cors or envoy.filters.http.fault)");
+            + "envoy.filters.http.cors, envoy.filters.http.fault or envoy.filters.http.buffer)");
   }
 
   @Test
