@@ -16,12 +16,25 @@ import java.util.Map;
 public final class ExtAuthzHttpRules {
 
   static final String HEADERS_TO_REMOVE = "x-envoy-auth-headers-to-remove";
+  private static final ExtAuthzVerdict.HeaderEdit.Action SET =
+      ExtAuthzVerdict.HeaderEdit.Action.OVERWRITE_IF_EXISTS_OR_ADD;
+  private static final ExtAuthzVerdict.HeaderEdit.Action ADD = ExtAuthzVerdict.HeaderEdit.Action.APPEND_IF_EXISTS_OR_ADD;
 
   private ExtAuthzHttpRules() {}
 
-  /** Whether request header {@code lowerCaseName} goes to the service (no list = all). */
+  /**
+   * Whether request header {@code lowerCaseName} goes to the service: for an HTTP service Envoy's always-sent {@code
+   * host}, {@code :method}, {@code :path}, {@code content-length}, {@code authorization} and the allowed ones; for a
+   * gRPC service the allowed ones, all when none are listed.
+   */
   public static boolean sendsRequestHeader(ExtAuthzConfig config, String lowerCaseName) {
     List<StringMatcher> allowed = config.allowedHeaders();
+    if (config.service() instanceof ExtAuthzConfig.Http) {
+      return switch (lowerCaseName) {
+        case "host", ":authority", ":method", ":path", "content-length", "authorization" -> true;
+        default -> any(allowed, lowerCaseName);
+      };
+    }
     return allowed.isEmpty() || any(allowed, lowerCaseName);
   }
 
@@ -36,8 +49,8 @@ public final class ExtAuthzHttpRules {
       return ExtAuthzVerdict.ERROR;
     }
     if (status == 200) {
-      List<Map.Entry<String, String>> upstream = new ArrayList<>();
-      List<Map.Entry<String, String>> client = new ArrayList<>();
+      List<ExtAuthzVerdict.HeaderEdit> upstream = new ArrayList<>();
+      List<ExtAuthzVerdict.HeaderEdit> client = new ArrayList<>();
       List<String> remove = new ArrayList<>();
       for (Map.Entry<String, String> h : headers) {
         String name = h.getKey();
@@ -50,15 +63,15 @@ public final class ExtAuthzHttpRules {
           continue;
         }
         if (any(service.allowedUpstreamHeaders(), name)) {
-          upstream.add(h);
+          upstream.add(new ExtAuthzVerdict.HeaderEdit(name, h.getValue(), SET));
         }
         if (any(service.allowedClientHeadersOnSuccess(), name)) {
-          client.add(h);
+          client.add(new ExtAuthzVerdict.HeaderEdit(name, h.getValue(), ADD));
         }
       }
-      return new ExtAuthzVerdict(ExtAuthzVerdict.Status.OK, upstream, remove, client, 200, "");
+      return new ExtAuthzVerdict(ExtAuthzVerdict.Status.OK, upstream, remove, client, List.of(), List.of(), 200, "");
     }
-    List<Map.Entry<String, String>> client = new ArrayList<>();
+    List<ExtAuthzVerdict.HeaderEdit> client = new ArrayList<>();
     List<StringMatcher> allowed = service.allowedClientHeaders();
     for (Map.Entry<String, String> h : headers) {
       String name = h.getKey();
@@ -67,10 +80,12 @@ public final class ExtAuthzHttpRules {
         continue;
       }
       if (allowed.isEmpty() || any(allowed, name) || name.equals("www-authenticate") || name.equals("location")) {
-        client.add(h);
+        // the service's content-type replaces the local reply's text/plain; other headers are added
+        client.add(new ExtAuthzVerdict.HeaderEdit(name, h.getValue(), name.equals("content-type") ? SET : ADD));
       }
     }
-    return new ExtAuthzVerdict(ExtAuthzVerdict.Status.DENIED, List.of(), List.of(), client, status, body);
+    return new ExtAuthzVerdict(ExtAuthzVerdict.Status.DENIED, List.of(), List.of(), client, List.of(), List.of(),
+        status, body);
   }
 
   private static boolean any(List<StringMatcher> matchers, String name) {

@@ -58,6 +58,11 @@ final class QueryStrings {
     return kept.length() == 0 ? path.substring(0, q) : path.substring(0, q + 1) + kept;
   }
 
+  /** {@code s} percent-encoded for a query string (spaces as {@code %20}). */
+  static String encode(String s) {
+    return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
   private static String decode(String s) {
     if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
       return s;

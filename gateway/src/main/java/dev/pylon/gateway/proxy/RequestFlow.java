@@ -269,12 +269,18 @@ final class RequestFlow {
         for (String name : verdict.upstreamHeadersToRemove()) {
           headers.remove(name);
         }
-        for (Map.Entry<String, String> h : verdict.upstreamHeaders()) {
-          headers.set(h.getKey(), h.getValue());
+        for (ExtAuthzVerdict.HeaderEdit h : verdict.upstreamHeaders()) {
+          h.applyTo(headers);
         }
+        String path = view.path();
+        String edited = verdict.editPath(path);
+        if (!edited.equals(path)) {
+          view.path(edited);
+        }
+        // the response to the client gets these whatever it turns out to be (Envoy adds them when encoding)
         MultiMap out = request.response().headers();
-        for (Map.Entry<String, String> h : verdict.clientHeaders()) {
-          out.add(h.getKey(), h.getValue());
+        for (ExtAuthzVerdict.HeaderEdit h : verdict.clientHeaders()) {
+          h.applyTo(out);
         }
         next(index + 1);
       }
@@ -283,12 +289,8 @@ final class RequestFlow {
         flags |= ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE.bit();
         details = "ext_authz_denied";
         localReply(verdict.httpStatus(), verdict.body(), null, out -> {
-          for (Map.Entry<String, String> h : verdict.clientHeaders()) {
-            if (h.getKey().equals("content-type")) {
-              out.set(h.getKey(), h.getValue()); // the service's, instead of the local reply's text/plain
-            } else {
-              out.add(h.getKey(), h.getValue());
-            }
+          for (ExtAuthzVerdict.HeaderEdit h : verdict.clientHeaders()) {
+            h.applyTo(out);
           }
         }, "-");
       }
