@@ -106,12 +106,13 @@ class SecurityFiltersTest {
 
   /** The authorization service: its answer is chosen by the request's {@code x-ext-authz} header. */
   static HttpServer startAuthz() {
-    HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
       JsonObject seen = new JsonObject().put("method", req.method().name()).put("uri", req.uri())
           .put("authority", String.valueOf(req.authority()));
       JsonObject headers = new JsonObject();
       req.headers().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v));
       seen.put("headers", headers);
+      seen.put("body", body.toString());
       checks.add(seen);
       String mode = req.getHeader("x-ext-authz");
       switch (mode == null ? "" : mode) {
@@ -123,7 +124,7 @@ class SecurityFiltersTest {
             .putHeader("x-internal", "secret").putHeader("content-type", "application/json")
             .end("{\"reason\":\"denied by ext_authz\"}");
       }
-    });
+    }));
     return server.listen(0, "127.0.0.1").await();
   }
 
@@ -241,7 +242,14 @@ class SecurityFiltersTest {
     ExtAuthzConfig open = new ExtAuthzConfig(service, Duration.ofMillis(300), true, 403, enabled, -1, false,
         allowedHeaders);
     List<HttpFilter> extFilters = List.of(HttpFilter.RBAC, HttpFilter.EXT_AUTHZ, HttpFilter.ROUTER);
+    ExtAuthzConfig withBody = new ExtAuthzConfig(service, Duration.ofSeconds(2), false, 403, enabled, 16, false,
+        allowedHeaders);
+    ExtAuthzConfig withPartialBody = new ExtAuthzConfig(service, Duration.ofSeconds(2), false, 403, enabled, 16,
+        true, allowedHeaders);
     s.listener(plain("ext", hcm("ext", "web.routes", 0, extFilters, configs(custom, closed))))
+        .listener(plain("ext-body", hcm("ext-body", "web.routes", 0, extFilters, configs(custom, withBody))))
+        .listener(plain("ext-partial", hcm("ext-partial", "web.routes", 0, extFilters,
+            configs(custom, withPartialBody))))
         .listener(plain("ext-open", hcm("ext-open", "web.routes", 0, extFilters, configs(custom, open))))
         .cluster("ext-authz", local(authz.actualPort()))
         .cluster("web", local(web.port()))
@@ -487,6 +495,29 @@ class SecurityFiltersTest {
     assertThat(open.status()).isEqualTo(200);
     assertThat(get("ext-open", "/protected/err", Map.of("x-ext-authz", "error")).status()).isEqualTo(200);
     assertThat(web.requests()).isEqualTo(2);
+  }
+
+  @Test
+  void extAuthz_withRequestBody_sendsIt_andTheUpstreamStillGetsAllOfIt() {
+    Response small = http.send(HttpMethod.POST, port("ext-body"), "app.example.com", "/protected/upload",
+        Map.of("x-ext-authz", "allow"), Buffer.buffer("hello"));
+    assertThat(small.status()).isEqualTo(200);
+    assertThat(checks.get(0).getString("body")).isEqualTo("hello");
+    assertThat(checks.get(0).getJsonObject("headers").getString("x-envoy-auth-partial-body")).isEqualTo("false");
+    assertThat(web.received().get(0).getString("body")).isEqualTo("hello");
+
+    String big = "0123456789".repeat(10);
+    Response tooBig = http.send(HttpMethod.POST, port("ext-body"), "app.example.com", "/protected/upload",
+        Map.of("x-ext-authz", "allow"), Buffer.buffer(big));
+    assertThat(tooBig.status()).isEqualTo(413);
+    assertThat(checks).hasSize(1);
+
+    Response partial = http.send(HttpMethod.POST, port("ext-partial"), "app.example.com", "/protected/upload",
+        Map.of("x-ext-authz", "allow"), Buffer.buffer(big));
+    assertThat(partial.status()).isEqualTo(200);
+    assertThat(checks.get(1).getString("body")).isEqualTo(big.substring(0, 16));
+    assertThat(checks.get(1).getJsonObject("headers").getString("x-envoy-auth-partial-body")).isEqualTo("true");
+    assertThat(web.received().get(1).getString("body")).isEqualTo(big);
   }
 
   static double counter(String name, String label, String value) {

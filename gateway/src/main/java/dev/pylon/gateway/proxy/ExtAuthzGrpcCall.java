@@ -14,6 +14,7 @@ import dev.pylon.xds.extauthz.GrpcExtAuthzClient;
 import dev.pylon.xds.extauthz.HeaderMutation;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
@@ -37,7 +38,8 @@ final class ExtAuthzGrpcCall {
 
   private ExtAuthzGrpcCall() {}
 
-  static void check(RequestFlow flow, ExtAuthzConfig config, Handler<ExtAuthzVerdict> done) {
+  /** @param body the start of the request body to send along ({@code with_request_body}), {@code null} = none */
+  static void check(RequestFlow flow, ExtAuthzConfig config, Buffer body, Handler<ExtAuthzVerdict> done) {
     ExtAuthzConfig.Grpc service = (ExtAuthzConfig.Grpc) config.service();
     Cluster cluster = flow.snapshot.cluster(service.cluster());
     GrpcExtAuthzClient client = flow.proxy.states().extAuthzClient();
@@ -57,7 +59,7 @@ final class ExtAuthzGrpcCall {
     String target = endpoint.address().indexOf(':') >= 0
         ? "[" + endpoint.address() + "]:" + endpoint.port() : endpoint.address() + ":" + endpoint.port();
     String authority = service.authority().isEmpty() ? cluster.name() : service.authority();
-    client.check(target, authority, config.timeout(), input(flow, config)).whenComplete((result, error) ->
+    client.check(target, authority, config.timeout(), input(flow, config, body)).whenComplete((result, error) ->
         context.runOnContext(v -> {
           state.endpointFinished(endpoint);
           if (result instanceof CheckResult.Error e && log.isDebugEnabled()) {
@@ -67,7 +69,7 @@ final class ExtAuthzGrpcCall {
         }));
   }
 
-  private static CheckInput input(RequestFlow flow, ExtAuthzConfig config) {
+  private static CheckInput input(RequestFlow flow, ExtAuthzConfig config, Buffer body) {
     HttpServerRequest request = flow.request;
     VertxRequestView view = flow.view;
     Map<String, String> headers = new LinkedHashMap<>();
@@ -89,7 +91,8 @@ final class ExtAuthzGrpcCall {
         : !certificate.dnsNames().isEmpty() ? certificate.dnsNames().get(0) : certificate.subject();
     String protocol = request.version() == HttpVersion.HTTP_2 ? "HTTP/2"
         : request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1";
-    return new CheckInput(view.method(), view.path(), view.authority(), view.scheme(), protocol, headers, null,
+    return new CheckInput(view.method(), view.path(), view.authority(), view.scheme(), protocol, headers,
+        body == null ? null : body.getBytes(),
         peer == null ? null : peer.hostAddress(), peer == null ? 0 : peer.port(),
         local == null ? null : local.hostAddress(), local == null ? 0 : local.port(), principal, Map.of());
   }

@@ -8,6 +8,7 @@ import dev.pylon.routing.upstream.Endpoint;
 import dev.pylon.xds.client.ExtAuthzConfig;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
@@ -33,19 +34,29 @@ final class ExtAuthzHttpCall {
   private final ExtAuthzConfig config;
   private final ExtAuthzConfig.Http service;
   private final Handler<ExtAuthzVerdict> done;
+  private final Buffer body;
+  private final boolean partial;
   private long timer = -1;
   private boolean finished;
   private HttpClientRequest inFlight;
 
-  private ExtAuthzHttpCall(RequestFlow flow, ExtAuthzConfig config, Handler<ExtAuthzVerdict> done) {
+  private ExtAuthzHttpCall(
+      RequestFlow flow, ExtAuthzConfig config, Buffer body, boolean partial, Handler<ExtAuthzVerdict> done) {
+    this.body = body;
+    this.partial = partial;
     this.flow = flow;
     this.config = config;
     this.service = (ExtAuthzConfig.Http) config.service();
     this.done = done;
   }
 
-  static void check(RequestFlow flow, ExtAuthzConfig config, Handler<ExtAuthzVerdict> done) {
-    new ExtAuthzHttpCall(flow, config, done).start();
+  /**
+   * @param body the start of the request body to send along ({@code with_request_body}), {@code null} = none
+   * @param partial whether {@code body} is only the start of it
+   */
+  static void check(
+      RequestFlow flow, ExtAuthzConfig config, Buffer body, boolean partial, Handler<ExtAuthzVerdict> done) {
+    new ExtAuthzHttpCall(flow, config, body, partial, done).start();
   }
 
   private void start() {
@@ -90,7 +101,11 @@ final class ExtAuthzHttpCall {
             req.authority(flow.proxy.authority(authority));
           }
           boolean last = client.countRequest(req);
-          return req.send().compose(resp -> resp.body().map(body -> {
+          if (body != null) {
+            req.headers().set("content-length", Integer.toString(body.length()));
+            req.headers().set("x-envoy-auth-partial-body", partial ? "true" : "false");
+          }
+          return (body == null ? req.send() : req.send(body)).compose(resp -> resp.body().map(answer -> {
             if (last) {
               client.retire(req);
             }
@@ -98,7 +113,7 @@ final class ExtAuthzHttpCall {
             for (Map.Entry<String, String> h : resp.headers()) {
               headers.add(Map.entry(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
             }
-            return ExtAuthzHttpRules.verdict(service, resp.statusCode(), headers, body.toString());
+            return ExtAuthzHttpRules.verdict(service, resp.statusCode(), headers, answer.toString());
           }));
         })
         .onComplete(ar -> {

@@ -72,6 +72,8 @@ final class RequestFlow {
   /** Envoy's response code details of a local denial, for the logs; {@code null} otherwise. */
   String details;
   private boolean downstreamGone;
+  /** The start of the body ext_authz read to send along ({@code with_request_body}); goes upstream first. */
+  RequestBody.Prefetched prefetched;
 
   RequestFlow(
       ProxyHandler proxy,
@@ -246,13 +248,71 @@ final class RequestFlow {
     }
     request.pause();
     request.response().closeHandler(v -> downstreamGone = true);
-    Handler<ExtAuthzVerdict> done = verdict -> onExtAuthz(index, config, verdict);
-    if (config.service() instanceof ExtAuthzConfig.Http) {
-      ExtAuthzHttpCall.check(this, config, done);
+    if (config.maxRequestBytes() >= 0 && prefetched == null && !request.isEnded()) {
+      readBody(index, config);
     } else {
-      ExtAuthzGrpcCall.check(this, config, done);
+      check(index, config, null, false);
     }
     return false;
+  }
+
+  private void check(int index, ExtAuthzConfig config, io.vertx.core.buffer.Buffer body, boolean partial) {
+    Handler<ExtAuthzVerdict> done = verdict -> onExtAuthz(index, config, verdict);
+    if (config.service() instanceof ExtAuthzConfig.Http) {
+      ExtAuthzHttpCall.check(this, config, body, partial, done);
+    } else {
+      ExtAuthzGrpcCall.check(this, config, body, done);
+    }
+  }
+
+  /**
+   * {@code with_request_body}: reads the body up to {@code max_request_bytes} before asking (Envoy buffers it the
+   * same way); a larger body is refused with 413 unless {@code allow_partial_message}, which sends its start. What was
+   * read goes upstream first when the request is allowed.
+   */
+  private void readBody(int index, ExtAuthzConfig config) {
+    long max = config.maxRequestBytes();
+    List<io.vertx.core.buffer.Buffer> chunks = new java.util.ArrayList<>(2);
+    long[] size = {0};
+    boolean[] reading = {true};
+    Runnable finish = () -> {
+      reading[0] = false;
+      request.pause();
+      boolean ended = request.isEnded();
+      prefetched = new RequestBody.Prefetched(List.copyOf(chunks), ended);
+      io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer((int) Math.min(size[0], max));
+      for (io.vertx.core.buffer.Buffer c : chunks) {
+        int room = (int) (max - body.length());
+        if (room <= 0) {
+          break;
+        }
+        body.appendBuffer(c.length() <= room ? c : c.slice(0, room));
+      }
+      check(index, config, body, !ended && size[0] >= max);
+    };
+    request.handler(chunk -> {
+      if (!reading[0]) {
+        return; // after a local reply: read and dropped
+      }
+      chunks.add(chunk);
+      size[0] += chunk.length();
+      if (size[0] >= max) {
+        if (!config.allowPartialMessage() && size[0] > max) {
+          reading[0] = false;
+          details = "request_payload_too_large";
+          localReply(413, "Payload Too Large", null, null, "-");
+          return;
+        }
+        request.pause();
+        finish.run();
+      }
+    });
+    request.endHandler(v -> {
+      if (reading[0]) {
+        finish.run();
+      }
+    });
+    request.resume();
   }
 
   private void onExtAuthz(int index, ExtAuthzConfig config, ExtAuthzVerdict verdict) {
