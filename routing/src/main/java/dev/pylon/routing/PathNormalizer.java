@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The algorithm behind {@link PathNormalization}, in Envoy's HCM order ({@code maybeNormalizePath}): escaped slashes
  * ({@code path_with_escaped_slashes_action}), then {@code normalize_path}, then {@code merge_slashes}. Only the part
- * before the first {@code ?} is touched; a fragment ({@code #...}) is dropped first, as Envoy does by default.
+ * before the first {@code ?} is touched; a fragment ({@code #...}) is dropped first, as Envoy does under Istio
+ * (istiod sets {@code envoy.reloadable_features.http_reject_path_with_fragment} to false: strip, not reject).
  *
  * <p>{@code normalize_path} reproduces what Envoy's canonicalizer (Chromium's {@code CanonicalizePath}) does to a
  * path that starts with {@code /}:

@@ -77,6 +77,46 @@ class UriTemplateMatcherTest {
         .hasMessageContaining("'" + template + "'");
   }
 
+  /**
+   * Differential check against Envoy's construction: for templates without variables, Envoy's regex is the template
+   * itself with {@code *} -> {@code [pchar]+}, {@code **} -> {@code [pchar/]*} and regex metacharacters escaped,
+   * matched in full (RE2, here re2j) against the path without query.
+   */
+  @Test
+  void randomPathsAgreeWithEnvoysRegex() {
+    String pchar = "a-zA-Z0-9\\-._~%!$&'()+,;:@";
+    String[] templates = {"/a/*", "/*/b", "/a/**", "/**/b", "/a/*/b/**", "/*/*", "/**", "/*", "/a/*.x", "/**.x",
+        "/a/", "/*/", "/a/**/b", "/a.b/*/c"};
+    String[] pieces = {"/", "/", "a", "b", "x", ".", ".x", "%", "=", "*", "c", "ab"};
+    java.util.Random random = new java.util.Random(7L);
+    for (String template : templates) {
+      StringBuilder regex = new StringBuilder();
+      for (int i = 0; i < template.length(); i++) {
+        char c = template.charAt(i);
+        if (c == '*' && i + 1 < template.length() && template.charAt(i + 1) == '*') {
+          regex.append('[').append(pchar).append("/]*");
+          i++;
+        } else if (c == '*') {
+          regex.append('[').append(pchar).append("]+");
+        } else if (c == '.') {
+          regex.append("\\.");
+        } else {
+          regex.append(c);
+        }
+      }
+      com.google.re2j.Pattern envoy = com.google.re2j.Pattern.compile(regex.toString());
+      UriTemplateMatcher ours = UriTemplateMatcher.compile(template);
+      for (int n = 0; n < 3_000; n++) {
+        StringBuilder path = new StringBuilder("/");
+        for (int i = random.nextInt(7); i > 0; i--) {
+          path.append(pieces[random.nextInt(pieces.length)]);
+        }
+        String p = path.toString();
+        assertThat(ours.matches(p)).as("%s ~ %s (regex %s)", template, p, regex).isEqualTo(envoy.matches(p));
+      }
+    }
+  }
+
   @Test
   void regionMatchingStopsAtTheGivenEnd() {
     UriTemplateMatcher m = UriTemplateMatcher.compile("/a/{*}");

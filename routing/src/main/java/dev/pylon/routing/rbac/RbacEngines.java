@@ -26,9 +26,10 @@ import java.util.Set;
  *   <li>policies are tried in order and the first matching id is reported.
  * </ul>
  *
- * <p>Evaluation allocates nothing, except a substring for a {@code url_path} regex when the path has a query string.
- * An {@code or} of exact, case-sensitive matches of one header (Istio's {@code methods}, {@code hosts}) or of exact
- * paths (Istio's {@code paths}) becomes one hash-set lookup.
+ * <p>Evaluation allocates nothing, except a substring for a {@code url_path} regex when the path has a query
+ * string. Inside an {@code or}, string conditions on one header (Istio's {@code methods}, {@code hosts}) share one
+ * lookup, exact case-sensitive values becoming one hash-set probe; path conditions (Istio's {@code paths}: exact,
+ * prefix, suffix, regex, templates) share one cut of the query string.
  */
 final class RbacEngines {
 
@@ -173,8 +174,9 @@ final class RbacEngines {
 
   private static Node or(List<Node> nodes) {
     List<Node> kept = new ArrayList<>();
-    Map<String, Set<String>> headerValues = new LinkedHashMap<>();
-    Set<String> exactPaths = new HashSet<>();
+    // header conditions grouped by name (one lookup each), path conditions together (one scan for the query)
+    Map<String, HeaderGroup> headers = new LinkedHashMap<>();
+    PathGroup paths = new PathGroup();
     for (Node node : nodes) {
       if (node == Always.INSTANCE) {
         return Always.INSTANCE;
@@ -183,29 +185,71 @@ final class RbacEngines {
         continue;
       }
       if (node instanceof HeaderExact h) {
-        headerValues.computeIfAbsent(h.name, k -> new HashSet<>()).add(h.value);
+        headers.computeIfAbsent(h.name, k -> new HeaderGroup()).exact.add(h.value);
+      } else if (node instanceof HeaderNode h && isPlainValueMatch(h.matcher)) {
+        headers.computeIfAbsent(h.matcher.name(), k -> new HeaderGroup()).others.add(h.matcher.value());
       } else if (node instanceof PathExact p) {
-        exactPaths.add(p.value);
+        paths.exact.add(p.value);
+      } else if (node instanceof PathRegion p) {
+        paths.others.add(p.matcher);
+      } else if (node instanceof TemplateNode t) {
+        paths.templates.add(t.template);
       } else {
         kept.add(node);
       }
     }
-    // an or over exact values of one header (methods, hosts) or over exact paths: one lookup
-    for (Map.Entry<String, Set<String>> e : headerValues.entrySet()) {
-      Set<String> values = e.getValue();
-      kept.add(values.size() == 1
-          ? new HeaderExact(e.getKey(), values.iterator().next())
-          : new HeaderSet(e.getKey(), Set.copyOf(values)));
+    for (Map.Entry<String, HeaderGroup> e : headers.entrySet()) {
+      kept.add(e.getValue().node(e.getKey()));
     }
-    if (exactPaths.size() == 1) {
-      kept.add(new PathExact(exactPaths.iterator().next()));
-    } else if (!exactPaths.isEmpty()) {
-      kept.add(new PathSet(Set.copyOf(exactPaths)));
+    if (paths.size() > 0) {
+      kept.add(paths.node());
     }
     if (kept.isEmpty()) {
       return Never.INSTANCE; // Envoy's OrMatcher over nothing, and a policy's empty list
     }
     return kept.size() == 1 ? kept.get(0) : new OrNode(kept.toArray(new Node[0]));
+  }
+
+  /** A string condition on a header that fails when the header is missing: several can share one lookup. */
+  private static boolean isPlainValueMatch(HeaderMatcher m) {
+    return m.value() != null && !m.invert() && !m.treatMissingAsEmpty();
+  }
+
+  private static final class HeaderGroup {
+    final Set<String> exact = new HashSet<>();
+    final List<StringMatcher> others = new ArrayList<>();
+
+    Node node(String name) {
+      if (others.isEmpty()) {
+        return exact.size() == 1 ? new HeaderExact(name, exact.iterator().next()) : new HeaderSet(name,
+            Set.copyOf(exact));
+      }
+      if (exact.isEmpty() && others.size() == 1) {
+        return new HeaderNode(new HeaderMatcher(name, others.get(0), false, false, false));
+      }
+      return new HeaderAnyOf(name, Set.copyOf(exact), others.toArray(new StringMatcher[0]));
+    }
+  }
+
+  private static final class PathGroup {
+    final Set<String> exact = new HashSet<>();
+    final List<StringMatcher> others = new ArrayList<>();
+    final List<UriTemplateMatcher> templates = new ArrayList<>();
+
+    int size() {
+      return exact.size() + others.size() + templates.size();
+    }
+
+    Node node() {
+      if (size() == 1) {
+        if (!exact.isEmpty()) {
+          return new PathExact(exact.iterator().next());
+        }
+        return others.isEmpty() ? new TemplateNode(templates.get(0)) : new PathRegion(others.get(0));
+      }
+      return new PathAnyOf(Set.copyOf(exact), others.toArray(new StringMatcher[0]),
+          templates.toArray(new UriTemplateMatcher[0]));
+    }
   }
 
   private static Node header(HeaderMatcher matcher) {
@@ -302,7 +346,7 @@ final class RbacEngines {
   }
 
   static final class HeaderNode extends Node {
-    private final HeaderMatcher matcher;
+    final HeaderMatcher matcher;
 
     HeaderNode(HeaderMatcher matcher) {
       this.matcher = matcher;
@@ -346,6 +390,36 @@ final class RbacEngines {
     }
   }
 
+  /** A present header whose value is one of {@code exact} or matches one of {@code others}: one lookup. */
+  static final class HeaderAnyOf extends Node {
+    private final String name;
+    private final Set<String> exact;
+    private final StringMatcher[] others;
+
+    HeaderAnyOf(String name, Set<String> exact, StringMatcher[] others) {
+      this.name = name;
+      this.exact = exact;
+      this.others = others;
+    }
+
+    @Override
+    boolean matches(AuthzRequest r) {
+      String actual = r.header(name);
+      if (actual == null) {
+        return false;
+      }
+      if (!exact.isEmpty() && exact.contains(actual)) {
+        return true;
+      }
+      for (StringMatcher m : others) {
+        if (m.matches(actual)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
   /** Where the path ends: before the query string or fragment (Envoy's {@code removeQueryAndFragment}). */
   static int pathEnd(String path) {
     for (int i = 0, n = path.length(); i < n; i++) {
@@ -372,24 +446,9 @@ final class RbacEngines {
     }
   }
 
-  static final class PathSet extends Node {
-    private final Set<String> values;
-
-    PathSet(Set<String> values) {
-      this.values = values;
-    }
-
-    @Override
-    boolean matches(AuthzRequest r) {
-      String path = r.path();
-      int end = pathEnd(path);
-      return values.contains(end == path.length() ? path : path.substring(0, end));
-    }
-  }
-
   /** A string matcher applied to the path region before {@code ?}/{@code #}, without copying it. */
   static final class PathRegion extends Node {
-    private final StringMatcher matcher;
+    final StringMatcher matcher;
 
     PathRegion(StringMatcher matcher) {
       this.matcher = matcher;
@@ -398,37 +457,84 @@ final class RbacEngines {
     @Override
     boolean matches(AuthzRequest r) {
       String path = r.path();
+      return regionMatches(matcher, path, pathEnd(path));
+    }
+  }
+
+  /** Whether {@code matcher} matches {@code path.substring(0, end)}; copies only for a regex on a cut path. */
+  static boolean regionMatches(StringMatcher matcher, String path, int end) {
+    if (end == path.length()) {
+      return matcher.matches(path);
+    }
+    if (matcher instanceof StringMatcher.Exact e) {
+      return end == e.value().length() && path.regionMatches(e.ignoreCase(), 0, e.value(), 0, end);
+    } else if (matcher instanceof StringMatcher.Prefix p) {
+      int n = p.value().length();
+      return n <= end && path.regionMatches(p.ignoreCase(), 0, p.value(), 0, n);
+    } else if (matcher instanceof StringMatcher.Suffix s) {
+      int n = s.value().length();
+      return n <= end && path.regionMatches(s.ignoreCase(), end - n, s.value(), 0, n);
+    } else if (matcher instanceof StringMatcher.Contains c) {
+      int n = c.value().length();
+      if (!c.ignoreCase()) {
+        int at = path.indexOf(c.value());
+        return at >= 0 && at + n <= end;
+      }
+      for (int i = 0; i + n <= end; i++) {
+        if (path.regionMatches(true, i, c.value(), 0, n)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return matcher.matches(path.substring(0, end));
+  }
+
+  /** An {@code or} of path conditions: exact paths by lookup, then the others, on one cut of the path. */
+  static final class PathAnyOf extends Node {
+    private final Set<String> exact;
+    private final String[] exactValues;
+    private final StringMatcher[] others;
+    private final UriTemplateMatcher[] templates;
+
+    PathAnyOf(Set<String> exact, StringMatcher[] others, UriTemplateMatcher[] templates) {
+      this.exact = exact;
+      this.exactValues = exact.toArray(new String[0]);
+      this.others = others;
+      this.templates = templates;
+    }
+
+    @Override
+    boolean matches(AuthzRequest r) {
+      String path = r.path();
       int end = pathEnd(path);
       if (end == path.length()) {
-        return matcher.matches(path);
-      }
-      if (matcher instanceof StringMatcher.Exact e) {
-        return end == e.value().length() && path.regionMatches(e.ignoreCase(), 0, e.value(), 0, end);
-      } else if (matcher instanceof StringMatcher.Prefix p) {
-        int n = p.value().length();
-        return n <= end && path.regionMatches(p.ignoreCase(), 0, p.value(), 0, n);
-      } else if (matcher instanceof StringMatcher.Suffix s) {
-        int n = s.value().length();
-        return n <= end && path.regionMatches(s.ignoreCase(), end - n, s.value(), 0, n);
-      } else if (matcher instanceof StringMatcher.Contains c) {
-        int n = c.value().length();
-        if (!c.ignoreCase()) {
-          int at = path.indexOf(c.value());
-          return at >= 0 && at + n <= end;
+        if (!exact.isEmpty() && exact.contains(path)) {
+          return true;
         }
-        for (int i = 0; i + n <= end; i++) {
-          if (path.regionMatches(true, i, c.value(), 0, n)) {
+      } else {
+        for (String value : exactValues) { // with a query string: compare in place rather than cut a copy
+          if (value.length() == end && path.startsWith(value)) {
             return true;
           }
         }
-        return false;
       }
-      return matcher.matches(path.substring(0, end));
+      for (StringMatcher m : others) {
+        if (regionMatches(m, path, end)) {
+          return true;
+        }
+      }
+      for (UriTemplateMatcher t : templates) {
+        if (t.matches(path, end)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
   static final class TemplateNode extends Node {
-    private final UriTemplateMatcher template;
+    final UriTemplateMatcher template;
 
     TemplateNode(UriTemplateMatcher template) {
       this.template = template;

@@ -165,6 +165,87 @@ class RbacEngineTest {
   }
 
   @Nested
+  class IstioShapes {
+
+    // istiod's allow-path-out.yaml golden: paths "/exact", "/prefix/*", "*" + "/suffix", two templates (not "*")
+    final Permission paths = or(
+        path(StringMatcher.exact("/exact", false)),
+        path(StringMatcher.prefix("/prefix/", false)),
+        path(StringMatcher.suffix("/suffix", false)),
+        new Permission.UriTemplate("/path/template/*"),
+        new Permission.UriTemplate("/**/path/template"));
+    final Permission notPaths = new Permission.Not(or(
+        path(StringMatcher.exact("/not-exact", false)),
+        path(StringMatcher.prefix("/not-prefix/", false)),
+        path(StringMatcher.suffix("/not-suffix", false)),
+        new Permission.UriTemplate("/not-path/template/*"),
+        new Permission.UriTemplate("/**/not-path/template")));
+    final RbacEngine allow = engine(Action.ALLOW, "ns[foo]-policy[httpbin-1]-rule[0]",
+        new RbacPolicy(List.of(and(paths, notPaths)), List.of(new Principal.And(List.of(ANY_PRINCIPAL)))));
+
+    @Test
+    void pathsAndNotPaths() {
+      for (String allowed : List.of("/exact", "/exact?x=1", "/prefix/a/b", "/a/b/suffix", "/path/template/x",
+          "/a/b/path/template")) {
+        assertThat(allow.firstMatch(TestAuthz.get(allowed))).as(allowed).isEqualTo("ns[foo]-policy[httpbin-1]-rule[0]");
+      }
+      for (String denied : List.of("/exact/", "/prefix", "/suffix/x", "/path/template/x/y", "/path/template",
+          "/other", "/prefix/not-suffix", "/not-prefix/suffix", "/prefix/x/not-path/template")) {
+        assertThat(allow.firstMatch(TestAuthz.get(denied))).as(denied).isNull();
+      }
+    }
+
+    @Test
+    void hostsAreCaseInsensitiveAndPortAware() {
+      // istiod: hosts ["exact.com", "*.suffix.com", "prefix.*"] -> :authority exact/suffix/prefix, ignore_case
+      Permission hosts = or(
+          header(":authority", StringMatcher.exact("exact.com", true)),
+          header(":authority", StringMatcher.suffix(".suffix.com", true)),
+          header(":authority", StringMatcher.prefix("prefix.", true)));
+      assertThat(matches(hosts, TestAuthz.get("/").authority("EXACT.com"))).isTrue();
+      assertThat(matches(hosts, TestAuthz.get("/").authority("a.Suffix.COM"))).isTrue();
+      assertThat(matches(hosts, TestAuthz.get("/").authority("prefix.anything"))).isTrue();
+      assertThat(matches(hosts, TestAuthz.get("/").authority("other.com"))).isFalse();
+    }
+
+    @Test
+    void serviceAccountRegexOnThePeerPrincipal() {
+      // istiod: serviceAccounts ["my-ns/my-sa"] -> authenticated.principal_name safe_regex
+      Principal sa = new Principal.Authenticated(StringMatcher.regex("spiffe://.+/ns/my-ns/(.+/|)sa/my-sa(/.+)?"));
+      assertThat(matches(sa, TestAuthz.get("/").peer("spiffe://cluster.local/ns/my-ns/sa/my-sa"))).isTrue();
+      assertThat(matches(sa, TestAuthz.get("/").peer("spiffe://cluster.local/ns/my-ns/sa/my-sa-2"))).isFalse();
+      assertThat(matches(sa, TestAuthz.get("/"))).isFalse();
+    }
+
+    @Test
+    void evaluationDoesNotAllocate() {
+      java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+      org.junit.jupiter.api.Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean,
+          "allocation counters not available");
+      com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+      org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported()
+          && threads.isThreadAllocatedMemoryEnabled(), "allocation counters not enabled");
+      TestAuthz hit = TestAuthz.get("/a/b/path/template");
+      TestAuthz miss = TestAuthz.get("/prefix/x/not-path/template?q=1");
+      long id = Thread.currentThread().getId();
+      int sink = 0;
+      for (int i = 0; i < 20_000; i++) {
+        sink += allow.firstMatch(hit) == null ? 0 : 1;
+        sink += allow.firstMatch(miss) == null ? 0 : 1;
+      }
+      long before = threads.getThreadAllocatedBytes(id);
+      for (int i = 0; i < 10_000; i++) {
+        sink += allow.firstMatch(hit) == null ? 0 : 1;
+        sink += allow.firstMatch(miss) == null ? 0 : 1;
+      }
+      long allocated = threads.getThreadAllocatedBytes(id) - before;
+      assertThat(sink).isEqualTo(30_000);
+      // 20,000 evaluations: anything per evaluation would be >= 16 bytes each
+      assertThat(allocated).isLessThan(4096);
+    }
+  }
+
+  @Nested
   class Trees {
 
     final TestAuthz get = TestAuthz.of("GET", "/a");
@@ -212,6 +293,59 @@ class RbacEngineTest {
       assertThat(matches(either, TestAuthz.get("/").remote("1.2.3.4"))).isTrue();
       assertThat(matches(either, TestAuthz.get("/").header("x-internal", ""))).isTrue();
       assertThat(matches(either, TestAuthz.get("/"))).isFalse();
+    }
+
+    @Test
+    void groupedOrIsTheOrOfItsParts() {
+      // the compiler groups header and path conditions of an or; the answer must be that of each part alone
+      List<Permission> parts = List.of(
+          method("GET"),
+          method("DELETE"),
+          header(":method", StringMatcher.suffix("CH", false)),
+          header(":method", StringMatcher.exact("post", true)),
+          new Permission.Header(new HeaderMatcher(":method", StringMatcher.exact("GET", false), false, true, false)),
+          header("x-a", StringMatcher.exact("1", false)),
+          header("x-a", StringMatcher.regex("[2-3]")),
+          new Permission.Header(new HeaderMatcher("x-b", StringMatcher.exact("", false), false, false, true)),
+          new Permission.Header(new HeaderMatcher("x-a", null, false, false, false)),
+          path(StringMatcher.exact("/exact", false)),
+          path(StringMatcher.exact("/other", false)),
+          path(StringMatcher.exact("/CASE", true)),
+          path(StringMatcher.prefix("/pre/", false)),
+          path(StringMatcher.suffix(".json", false)),
+          path(StringMatcher.contains("mid", false)),
+          path(StringMatcher.regex("/re/[0-9]+")),
+          new Permission.UriTemplate("/t/{*}/x"),
+          new Permission.UriTemplate("/u/{**}"),
+          new Permission.DestinationPort(9999));
+      List<TestAuthz> requests = List.of(
+          TestAuthz.of("GET", "/nothing"), TestAuthz.of("PATCH", "/nothing"), TestAuthz.of("POST", "/nothing"),
+          TestAuthz.of("PUT", "/nothing"), TestAuthz.of("PUT", "/nothing").header("x-a", "1"),
+          TestAuthz.of("PUT", "/nothing").header("x-a", "3"), TestAuthz.of("PUT", "/nothing").header("x-a", "4"),
+          TestAuthz.of("PUT", "/nothing").header("x-b", "z"), TestAuthz.of("PUT", "/exact?q"),
+          TestAuthz.of("PUT", "/other"), TestAuthz.of("PUT", "/case?x=1"), TestAuthz.of("PUT", "/pre/x?y"),
+          TestAuthz.of("PUT", "/a.json?b"), TestAuthz.of("PUT", "/a?b.json"), TestAuthz.of("PUT", "/amidb"),
+          TestAuthz.of("PUT", "/a?mid"), TestAuthz.of("PUT", "/re/12?z"), TestAuthz.of("PUT", "/t/a/x?1"),
+          TestAuthz.of("PUT", "/t/a/b/x"), TestAuthz.of("PUT", "/u/"), TestAuthz.of("PUT", "/u"),
+          TestAuthz.of("PUT", "/x").destination("10.1.0.1", 9999));
+      for (int mask = 1; mask < 64; mask++) {
+        // several subsets of the parts, so that groups of every size are built
+        List<Permission> subset = new java.util.ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+          if (((mask >> (i % 6)) & 1) == 1) {
+            subset.add(parts.get(i));
+          }
+        }
+        Permission grouped = new Permission.Or(subset);
+        for (TestAuthz r : requests) {
+          boolean expected = false;
+          for (Permission part : subset) {
+            expected |= matches(part, r);
+          }
+          assertThat(matches(grouped, r)).as("mask %s on %s %s", mask, r.method, r.path).isEqualTo(expected);
+          assertThat(matches(new Permission.Not(grouped), r)).isEqualTo(!expected);
+        }
+      }
     }
 
     @Test

@@ -26,7 +26,8 @@ import java.util.TreeMap;
  * The {@code envoy.filters.http.jwt_authn} filter → {@link JwtAuthnConfig}, in the shape istiod emits for
  * {@code RequestAuthentication}: providers with an inline JWKS ({@code local_jwks}; istiod fetches {@code jwksUri}
  * itself) and exactly one rule, {@code match: {prefix: /}}, requiring one provider or any of several, optionally
- * {@code allow_missing} / {@code allow_missing_or_failed}.
+ * {@code allow_missing} / {@code allow_missing_or_failed}; a lone {@code allow_missing(_or_failed)} (older istiod)
+ * means any provider, as in Envoy.
  */
 final class JwtAuthnParser {
 
@@ -118,7 +119,17 @@ final class JwtAuthnParser {
           errors.add(anyAt, "at least one provider_name is required");
         }
       }
-      default -> errors.add(at, "not supported (expected: provider_name or requires_any)");
+      // Envoy: alone, these verify a token of any provider (older istiod emits allow_missing_or_failed this way)
+      case ALLOW_MISSING -> {
+        providers.addAll(new TreeMap<>(known).keySet());
+        allowMissing = true;
+      }
+      case ALLOW_MISSING_OR_FAILED -> {
+        providers.addAll(new TreeMap<>(known).keySet());
+        allowMissingOrFailed = true;
+      }
+      default -> errors.add(at, "not supported (expected: provider_name, requires_any, allow_missing or "
+          + "allow_missing_or_failed)");
     }
     return errors.count() == before ? new Requirement(providers, allowMissing, allowMissingOrFailed) : null;
   }

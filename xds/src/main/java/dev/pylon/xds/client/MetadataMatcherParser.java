@@ -78,7 +78,9 @@ final class MetadataMatcherParser {
         }
       }
       case BOOL_MATCH -> matcher = new ValueMatcher.BoolMatch(proto.getBoolMatch());
-      case PRESENT_MATCH -> matcher = new ValueMatcher.PresentMatch(proto.getPresentMatch());
+      // Envoy: present_match false never matches (not even an absent value): an empty or-match is that predicate
+      case PRESENT_MATCH -> matcher = proto.getPresentMatch() ? new ValueMatcher.PresentMatch(true)
+          : new ValueMatcher.OrMatch(List.of());
       case LIST_MATCH -> {
         String at = field(path, "list_match");
         ListMatcher list = proto.getListMatch();

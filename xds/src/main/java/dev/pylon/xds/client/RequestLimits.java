@@ -13,7 +13,7 @@ import java.time.Duration;
  * @param requestHeadersTimeout HCM {@code request_headers_timeout}: time to receive the whole head (408 and close);
  *     {@link Duration#ZERO} = none (Envoy's default)
  * @param idleTimeout {@code common_http_protocol_options.idle_timeout} (default 1 h): a connection with no active
- *     request for this long is closed
+ *     request for this long is closed; {@link Duration#ZERO} = never (Envoy: 0 disables it)
  * @param maxRequestBodyBytes the buffer filter's {@code max_request_bytes}: a larger body is answered 413 (without
  *     reading the rest when {@code content-length} says so up front); {@code -1} = no limit. A route may override it
  *     ({@code Route.maxRequestBodyBytes})

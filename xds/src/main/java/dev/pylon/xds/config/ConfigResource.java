@@ -4,7 +4,7 @@ package dev.pylon.xds.config;
 public sealed interface ConfigResource
     permits IstioGateway, VirtualService, DestinationRule, ServiceEntry, KubeService, KubeEndpointSlice,
     KubeEndpoints, KubePod, KubeNamespace, KubeGateway, HttpRoute, ReferenceGrant, GatewayClass, KubeSecret,
-    MeshConfig {
+    MeshConfig, RequestAuthentication, PeerAuthentication, PylonSettings, AuthorizationPolicy {
 
   ResourceMeta meta();
 

@@ -111,6 +111,11 @@ public final class ConfigSnapshot {
     return ofType(GatewayClass.class);
   }
 
+  /** {@code security.istio.io} AuthorizationPolicies. */
+  public List<AuthorizationPolicy> authorizationPolicies() {
+    return ofType(AuthorizationPolicy.class);
+  }
+
   public List<KubeSecret> secrets() {
     return ofType(KubeSecret.class);
   }
@@ -129,6 +134,20 @@ public final class ConfigSnapshot {
   public MeshConfig meshConfig() {
     return get(new ResourceKey(ResourceParser.CONFIG_MAP, MeshConfig.NAMESPACE, MeshConfig.NAME))
         .map(MeshConfig.class::cast).orElse(MeshConfig.DEFAULT);
+  }
+
+  /** The ConfigMap {@code istio-system/pylon}, or {@link PylonSettings#DEFAULT} when there is none. */
+  public PylonSettings pylonSettings() {
+    return get(new ResourceKey(ResourceParser.CONFIG_MAP, PylonSettings.NAMESPACE, PylonSettings.NAME))
+        .map(PylonSettings.class::cast).orElse(PylonSettings.DEFAULT);
+  }
+
+  public List<RequestAuthentication> requestAuthentications() {
+    return ofType(RequestAuthentication.class);
+  }
+
+  public List<PeerAuthentication> peerAuthentications() {
+    return ofType(PeerAuthentication.class);
   }
 
   /**

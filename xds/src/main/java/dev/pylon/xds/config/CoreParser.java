@@ -36,6 +36,11 @@ final class CoreParser {
       List.of(List.of("tls.crt", "tls.key"), List.of("cert", "key"), List.of("ca-cert.pem", "ca-key.pem"));
   private static final Set<String> BUNDLES = Set.of("ca.crt", "cacert", "root-cert.pem", "cert-chain.pem");
   private static final List<String> MODES = List.of("ALLOW_ANY", "REGISTRY_ONLY");
+  private static final List<String> NORMALIZATIONS =
+      List.of("NONE", "BASE", "DEFAULT", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES");
+  /** The mesh config keys Pylon reads (of defaultConfig, only gatewayTopology.numTrustedProxies). */
+  private static final Set<String> READ_KEYS =
+      Set.of("trustDomain", "outboundTrafficPolicy", "pathNormalization", "defaultConfig", "rootNamespace");
 
   private CoreParser() {}
 
@@ -207,13 +212,40 @@ final class CoreParser {
       }
       policy = MeshConfig.OutboundTrafficPolicy.valueOf(outbound.get("mode").oneOf("ALLOW_ANY", MODES));
     }
+    MeshConfig.PathNormalization normalization = null;
+    Field pathNormalization = mesh.get("pathNormalization");
+    if (pathNormalization.present()) {
+      for (String key : pathNormalization.keys()) {
+        if (!key.equals("normalization")) {
+          throw pathNormalization.get(key).error("unknown field");
+        }
+      }
+      String value = pathNormalization.get("normalization").oneOf(null, NORMALIZATIONS);
+      normalization = value == null ? null : MeshConfig.PathNormalization.valueOf(value);
+    }
+    int trustedProxies = 0;
+    Field topology = mesh.get("defaultConfig").get("gatewayTopology");
+    if (topology.present()) {
+      trustedProxies = topology.get("numTrustedProxies").nonNegative();
+    }
+    String rootNamespace = MeshConfig.DEFAULT_ROOT_NAMESPACE;
+    Field rootField = mesh.get("rootNamespace");
+    if (rootField.present()) {
+      rootNamespace = rootField.requiredString();
+    }
     List<String> ignored = new ArrayList<>();
     for (String key : mesh.keys()) {
-      if (!key.equals("trustDomain") && !key.equals("outboundTrafficPolicy")) {
+      if (!READ_KEYS.contains(key) && !MeshAuthorization.KEYS.contains(key)) {
         ignored.add(key);
       }
     }
-    return new MeshConfig(meta, trustDomain, policy, ignored);
+    for (String key : mesh.get("defaultConfig").keys()) {
+      if (!key.equals("gatewayTopology")) {
+        ignored.add("defaultConfig." + key);
+      }
+    }
+    return new MeshConfig(meta, trustDomain, policy, ignored, normalization, trustedProxies, rootNamespace,
+        MeshAuthorization.parse(mesh));
   }
 
   /** Whether a private key belongs to a certificate: a signature made with the key verifies with the certificate. */

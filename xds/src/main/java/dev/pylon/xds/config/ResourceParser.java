@@ -34,6 +34,9 @@ final class ResourceParser {
   private static final Set<String> ISTIO_API_VERSIONS =
       Set.of("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3");
   private static final Set<String> ISTIO_KINDS = Set.of(GATEWAY, VIRTUAL_SERVICE, DESTINATION_RULE, SERVICE_ENTRY);
+  /** security.istio.io kinds about authentication ({@link SecurityParser}). */
+  private static final Set<String> SECURITY_KINDS =
+      Set.of(SecurityParser.REQUEST_AUTHENTICATION, SecurityParser.PEER_AUTHENTICATION);
   private static final Set<String> CORE_KINDS = Set.of(SERVICE, ENDPOINTS, POD, NAMESPACE, SECRET, CONFIG_MAP, LIST);
   private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
   private static final String DEFAULT_NAMESPACE = "default";
@@ -85,8 +88,9 @@ final class ResourceParser {
       doc.get("kind").requiredString();
       doc.get("apiVersion").requiredString();
       String type = typeOf(apiVersion, kind);
-      if (CONFIG_MAP.equals(type) && !CoreParser.isMeshConfig(namespace, name)) {
-        type = null; // only the mesh config is read
+      if (CONFIG_MAP.equals(type) && !CoreParser.isMeshConfig(namespace, name)
+          && !PylonSettings.isPylonSettings(namespace, name)) {
+        type = null; // only the mesh config and Pylon's settings are read
       }
       if (type == null) {
         outcomes.add(new Skipped(new SkippedDocument(apiVersion, kind, namespace, shownName, file, line)));
@@ -99,7 +103,7 @@ final class ResourceParser {
         return;
       }
       boolean gatewayApi = GatewayApiParser.TYPES.contains(type);
-      if (ISTIO_KINDS.contains(type) || gatewayApi) {
+      if (ISTIO_KINDS.contains(type) || gatewayApi || SECURITY_KINDS.contains(type)) {
         doc.checkKeys(FieldSupport.RESOURCE);
       }
       metadata.required().get("name").requiredString();
@@ -120,7 +124,11 @@ final class ResourceParser {
         case POD -> pod(doc, meta);
         case NAMESPACE -> new KubeNamespace(meta);
         case SECRET -> CoreParser.secret(doc, meta);
-        case CONFIG_MAP -> CoreParser.meshConfig(doc, meta);
+        case CONFIG_MAP -> PylonSettings.isPylonSettings(namespace, name) ? PylonSettings.parse(doc, meta)
+            : CoreParser.meshConfig(doc, meta);
+        case SecurityParser.REQUEST_AUTHENTICATION -> SecurityParser.requestAuthentication(doc, meta);
+        case SecurityParser.PEER_AUTHENTICATION -> SecurityParser.peerAuthentication(doc, meta);
+        case AuthorizationPolicyParser.KIND -> AuthorizationPolicyParser.parse(doc, meta);
         default -> throw new IllegalStateException(type);
       }));
     } catch (FieldError e) {
@@ -145,10 +153,16 @@ final class ResourceParser {
     if (ISTIO_API_VERSIONS.contains(apiVersion) && ISTIO_KINDS.contains(kind)) {
       return kind;
     }
+    if (SecurityParser.API_VERSIONS.contains(apiVersion) && SECURITY_KINDS.contains(kind)) {
+      return kind;
+    }
     if ("v1".equals(apiVersion) && CORE_KINDS.contains(kind)) {
       return kind;
     }
     if ("discovery.k8s.io/v1".equals(apiVersion) && ENDPOINT_SLICE.equals(kind)) {
+      return kind;
+    }
+    if (AuthorizationPolicyParser.handles(apiVersion, kind)) {
       return kind;
     }
     return null;

@@ -13,7 +13,7 @@ import java.util.Map;
  * itself, a root VirtualService's {@code delegate} rule pulls its rules in.
  */
 public record VirtualService(ResourceMeta meta, List<String> hosts, List<String> gateways, List<String> exportTo,
-    List<HttpRule> http, List<TlsRule> tls) implements ConfigResource {
+    List<HttpRule> http, List<TlsRule> tls, long maxRequestBodyBytes) implements ConfigResource {
 
   public VirtualService {
     hosts = List.copyOf(hosts);
@@ -21,6 +21,15 @@ public record VirtualService(ResourceMeta meta, List<String> hosts, List<String>
     exportTo = List.copyOf(exportTo);
     http = List.copyOf(http);
     tls = List.copyOf(tls);
+  }
+
+  /**
+   * A VirtualService without a body limit of its own ({@code maxRequestBodyBytes} is the annotation
+   * {@code pylon.dev/max-request-body-bytes} on all its HTTP routes, {@code -1} when not set).
+   */
+  public VirtualService(ResourceMeta meta, List<String> hosts, List<String> gateways, List<String> exportTo,
+      List<HttpRule> http, List<TlsRule> tls) {
+    this(meta, hosts, gateways, exportTo, http, tls, -1);
   }
 
   /** A VirtualService with HTTP rules only. */

@@ -71,7 +71,37 @@ final class VirtualServiceParser {
     for (Field rule : tlsRules.isEmpty() ? httpField.requiredList() : httpField.list()) {
       rules.add(parser.httpRule(rule));
     }
-    return new VirtualService(meta, hosts, gateways, exportTo, rules, tlsRules);
+    if (!hosts.isEmpty() && (gateways.isEmpty() || gateways.stream().allMatch("mesh"::equals))) {
+      for (Field rule : httpField.list()) {
+        for (Field match : rule.get("match").list()) {
+          for (String key : List.of("headers", "withoutHeaders")) {
+            for (String name : match.get(key).keys()) {
+              if (JwtClaims.isClaimHeader(name)) {
+                throw match.get(key).get(name).error("JWT claim based routing is only supported at gateways (the "
+                    + "VirtualService names no gateway)");
+              }
+            }
+          }
+        }
+      }
+    }
+    return new VirtualService(meta, hosts, gateways, exportTo, rules, tlsRules, maxRequestBodyBytes(doc));
+  }
+
+  /** The annotation {@code pylon.dev/max-request-body-bytes}: a body limit for all the routes; -1 when not set. */
+  private static long maxRequestBodyBytes(Field doc) {
+    Field annotation = doc.get("metadata").get("annotations").get(PylonSettings.MAX_REQUEST_BODY_ANNOTATION);
+    if (!annotation.present()) {
+      return -1;
+    }
+    String text = annotation.string().trim();
+    long value;
+    try {
+      value = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw annotation.error("\"" + text + "\" is not a number of bytes");
+    }
+    return PylonSettings.bodyLimit(value, annotation);
   }
 
   // ---- tls rules ----
@@ -210,6 +240,18 @@ final class VirtualServiceParser {
     for (Map.Entry<String, Field> entry : field.entries()) {
       String name = entry.getKey().toLowerCase(Locale.ROOT);
       Field value = entry.getValue();
+      if (JwtClaims.isClaimHeader(entry.getKey())) {
+        // a JWT claim (Istio's @request.auth.claims): claim names keep their case
+        if (JwtClaims.claims(entry.getKey()) == null) {
+          throw value.error("invalid JWT claim \"" + entry.getKey() + "\" (expected @request.auth.claims.<claim>"
+              + "[.<nested>...] or @request.auth.claims[<claim>][<nested>]...)");
+        }
+        if (matches.containsKey(entry.getKey())) {
+          throw value.error("duplicate claim");
+        }
+        matches.put(entry.getKey(), stringMatch(value, true));
+        continue;
+      }
       switch (name) {
         case "uri", "scheme", "method", "authority" ->
             throw value.error("use match." + name + " instead (Istio ignores this key in headers)");

@@ -7,6 +7,7 @@ import dev.pylon.xds.registry.DnsResolver;
 import dev.pylon.xds.registry.DnsTable;
 import dev.pylon.xds.registry.ServiceRegistry;
 import dev.pylon.xds.translate.GatewayIdentity;
+import dev.pylon.xds.translate.JwtAuthn;
 import dev.pylon.xds.translate.Translator;
 import dev.pylon.xds.translate.XdsResources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
@@ -25,10 +26,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +63,8 @@ public final class ControlPlane implements AutoCloseable {
   private final ScheduledExecutorService configExecutor = singleThread("pylon-xds-config");
   private final ScheduledExecutorService dnsExecutor = singleThread("pylon-xds-dns");
   private final ScheduledExecutorService caExecutor = singleThread("pylon-xds-ca");
+  private final ScheduledExecutorService jwksExecutor = singleThread("pylon-xds-jwks");
+  private final JwksResolver jwks;
   private final DirectoryWatcher watcher;
   private final Clock clock;
   private Server server;
@@ -82,8 +87,10 @@ public final class ControlPlane implements AutoCloseable {
   private Set<String> loggedRejections = new HashSet<>();
   private Set<String> loggedSkips = new HashSet<>();
 
-  private ControlPlane(ControlPlaneConfig config, DnsResolver.HostResolver resolver, Clock clock) {
+  private ControlPlane(ControlPlaneConfig config, DnsResolver.HostResolver resolver, Clock clock,
+      JwksResolver.Settings jwksSettings) {
     this.config = config;
+    this.jwks = new JwksResolver(jwksSettings, jwksExecutor, this::jwksChanged);
     this.clock = clock;
     this.dnsResolver = new DnsResolver(resolver);
     this.watcher = new DirectoryWatcher(config.configDir(), configExecutor, this::reloadQuietly, DEBOUNCE, RESCAN);
@@ -106,7 +113,12 @@ public final class ControlPlane implements AutoCloseable {
 
   static ControlPlane start(ControlPlaneConfig config, DnsResolver.HostResolver resolver, Clock clock)
       throws IOException {
-    ControlPlane controlPlane = new ControlPlane(config, resolver, clock);
+    return start(config, resolver, clock, JwksResolver.Settings.ISTIOD);
+  }
+
+  static ControlPlane start(ControlPlaneConfig config, DnsResolver.HostResolver resolver, Clock clock,
+      JwksResolver.Settings jwksSettings) throws IOException {
+    ControlPlane controlPlane = new ControlPlane(config, resolver, clock, jwksSettings);
     try {
       controlPlane.startServing();
     } catch (IOException | RuntimeException e) {
@@ -118,6 +130,7 @@ public final class ControlPlane implements AutoCloseable {
 
   private void startServing() throws IOException {
     reload();
+    jwks.start();
     long refreshMillis = config.dnsRefresh().toMillis();
     dnsExecutor.scheduleWithFixedDelay(this::refreshDns, 0, refreshMillis, TimeUnit.MILLISECONDS);
     watcher.start();
@@ -161,6 +174,8 @@ public final class ControlPlane implements AutoCloseable {
   @Override
   public void close() {
     watcher.close();
+    jwks.close();
+    jwksExecutor.shutdownNow();
     configExecutor.shutdownNow();
     dnsExecutor.shutdownNow();
     caExecutor.shutdownNow();
@@ -195,6 +210,7 @@ public final class ControlPlane implements AutoCloseable {
     }
     ConfigSnapshot next = ConfigLoader.load(config.configDir(), previous);
     logNews(next);
+    awaitNewKeySets(next);
     boolean needDns;
     synchronized (lock) {
       current = next;
@@ -206,6 +222,30 @@ public final class ControlPlane implements AutoCloseable {
     watcher.watchFiles(next.watchedFiles());
     if (needDns && !dnsExecutor.isShutdown()) {
       dnsExecutor.execute(this::refreshDns);
+    }
+  }
+
+  /**
+   * Fetches the key sets of the {@code jwksUri}s new in {@code next} before it is published (as istiod fetches them
+   * while pushing), so that a new RequestAuthentication does not start out rejecting every token; waits at most the
+   * longest fetch timeout.
+   */
+  private void awaitNewKeySets(ConfigSnapshot next) {
+    Map<String, JwtAuthn.JwksNeed> uris = JwtAuthn.jwksUris(next);
+    long wait = uris.values().stream().mapToLong(need -> need.timeout().toMillis()).max().orElse(0) + 1000;
+    try {
+      jwks.want(uris).get(wait, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      logger.warn("fetching the key sets of {} did not finish in time: publishing without them", uris.keySet());
+    }
+  }
+
+  /** A fetched key set changed (or was fetched for the first time): publish every identity's snapshot again. */
+  private void jwksChanged() {
+    synchronized (lock) {
+      publishAll();
     }
   }
 
@@ -228,8 +268,9 @@ public final class ControlPlane implements AutoCloseable {
     loggedSkips = skips;
     List<String> ignored = next.meshConfig().ignoredKeys();
     if (!ignored.isEmpty() && !ignored.equals(loggedIgnoredMeshKeys)) {
-      logger.info("mesh config istio-system/istio: {} not read by Pylon (only trustDomain and "
-          + "outboundTrafficPolicy.mode are)", ignored);
+      logger.info("mesh config istio-system/istio: {} not read by Pylon (only trustDomain, "
+          + "outboundTrafficPolicy.mode, pathNormalization, defaultConfig.gatewayTopology.numTrustedProxies and "
+          + "rootNamespace are)", ignored);
     }
     loggedIgnoredMeshKeys = ignored;
   }
@@ -308,7 +349,7 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private void publish(GatewayIdentity identity) {
-    XdsResources resources = Translator.translate(current, registry, identity, config.gatewayClassName());
+    XdsResources resources = Translator.translate(current, registry, identity, config.gatewayClassName(), jwks);
     if (resources.usesMeshSecrets() || meshSecretsRequested.contains(identity)) {
       resources = resources.withSecrets(meshCertificates.secrets(identity, current.meshConfig().trustDomain()));
     } else {

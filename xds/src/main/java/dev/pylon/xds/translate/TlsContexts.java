@@ -29,6 +29,10 @@ final class TlsContexts {
   static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
   static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
   static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+  /** {@code filter_chain_match.transport_protocol} of TLS connections (the TLS inspector detects them). */
+  static final String TLS_TRANSPORT = "tls";
+  /** {@code filter_chain_match.transport_protocol} of plaintext connections. */
+  static final String RAW_BUFFER_TRANSPORT = "raw_buffer";
   /** What an HTTPS gateway server offers (istiod's {@code ALPNHttp}). */
   static final List<String> HTTPS_ALPN = List.of("h2", "http/1.1");
   /** What an Istio sidecar's HTTP/2 client offers over ISTIO_MUTUAL (after its ALPN override filter). */

@@ -11,7 +11,9 @@ import dev.pylon.xds.config.Delegates;
 import dev.pylon.xds.config.DestinationRule;
 import dev.pylon.xds.config.HostNames;
 import dev.pylon.xds.config.IstioGateway;
+import dev.pylon.xds.config.JwtClaims;
 import dev.pylon.xds.config.MeshConfig;
+import dev.pylon.xds.config.PeerAuthentication;
 import dev.pylon.xds.config.ResourceKey;
 import dev.pylon.xds.config.VirtualService;
 import dev.pylon.xds.registry.ServiceEndpoint;
@@ -57,7 +59,11 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.type.matcher.v3.ListMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.OrMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
@@ -97,8 +103,19 @@ final class Translation {
   private final Set<String> warnings = new LinkedHashSet<>();
   private final Set<String> refusedHosts = new TreeSet<>();
   private final Secrets secrets;
+  private final JwksSource jwks;
+  private final HttpSettings httpSettings;
+  /** The jwt_authn filter of every HTTP listener (null without RequestAuthentication); set when run starts. */
+  private HttpFilter jwtFilter;
+  /** The AuthorizationPolicy filters of this gateway (CUSTOM, AUDIT, DENY, ALLOW), the same on every HCM. */
+  private List<HttpFilter> authorizationFilters = List.of();
 
   Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity, String gatewayClassName) {
+    this(config, registry, identity, gatewayClassName, JwksSource.NONE);
+  }
+
+  Translation(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity identity, String gatewayClassName,
+      JwksSource jwks) {
     this.config = config;
     this.registry = registry;
     this.identity = identity;
@@ -106,10 +123,14 @@ final class Translation {
     this.subsetLookup = new SubsetLookup(config);
     this.mesh = config.meshConfig();
     this.secrets = new Secrets(config, identity.namespace());
+    this.jwks = jwks;
+    this.httpSettings = new HttpSettings(mesh, config.pylonSettings());
   }
 
   XdsResources run() {
+    jwtFilter = JwtAuthn.filter(config, identity, jwks, warnings);
     registryClusters();
+    authorizationFilters = AuthorizationFilters.forGateway(config, registry, identity, warnings);
     TreeMap<ListenerKey, List<BoundServer>> servers = new TreeMap<>();
     for (IstioGateway gateway : config.gateways()) {
       if (gateway.selects(identity.labels())) {
@@ -146,7 +167,8 @@ final class Translation {
       RouteConfiguration routeConfiguration = GatewayApiTranslation.merge(
           routeConfiguration(routeName, key.port(), onPort), apiHosts);
       listeners.add(listener(key, List.of(FilterChain.newBuilder()
-          .addFilters(httpConnectionManager(key, routeName)).build()), false));
+          .addFilters(httpConnectionManager(key, routeName, HttpSettings.hasRouteLimits(routeConfiguration))).build()),
+          false));
       routes.add(routeConfiguration);
     }
     List<Cluster> clusterList = new ArrayList<>();
@@ -341,16 +363,28 @@ final class Translation {
 
   // ---- listeners ----
 
-  /** The HTTP connection manager of a chain: RDS over ADS, the fault, CORS and router filters and websocket upgrades. */
-  private static Filter httpConnectionManager(ListenerKey key, String routeName) {
+  /**
+   * The HTTP connection manager of a chain: RDS over ADS, the shared settings ({@link HttpSettings}), then the filters
+   * in istiod's order: {@code jwt_authn} (when a RequestAuthentication applies), the buffer filter (when a body limit
+   * applies to the listener or, {@code routeLimits}, to one of its routes), fault, CORS and router; websocket upgrades.
+   */
+  private Filter httpConnectionManager(ListenerKey key, String routeName, boolean routeLimits) {
     String bind = key.bind().isEmpty() ? "0.0.0.0" : key.bind();
     HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix("outbound_" + bind + "_" + key.port())
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
-        .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeName))
-        .setUseRemoteAddress(BoolValue.of(true))
-        // as istiod: the fault and CORS filters are always there, and do nothing on routes without their config
-        .addHttpFilters(HttpFilter.newBuilder()
+        .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(routeName));
+    httpSettings.apply(hcm);
+    if (jwtFilter != null) {
+      hcm.addHttpFilters(jwtFilter);
+    }
+    hcm.addAllHttpFilters(authorizationFilters);
+    HttpFilter buffer = httpSettings.bufferFilter(routeLimits);
+    if (buffer != null) {
+      hcm.addHttpFilters(buffer);
+    }
+    // as istiod: the fault and CORS filters are always there, and do nothing on routes without their config
+    hcm.addHttpFilters(HttpFilter.newBuilder()
             .setName(FAULT_FILTER)
             .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
         .addHttpFilters(HttpFilter.newBuilder()
@@ -383,32 +417,70 @@ final class Translation {
    * the virtual hosts of the VirtualServices bound to that server only. A host already taken by an earlier server is
    * dropped from a later one (Envoy rejects two chains with the same match); a server whose credentials are missing is
    * dropped with a warning and the others keep working. Null when no server is left.
+   *
+   * <p>{@code ISTIO_MUTUAL} servers follow the effective PeerAuthentication mode of the port ({@link PeerAuthn}), Pylon's
+   * reading of PeerAuthentication at a gateway: STRICT serves the mutual TLS chain only (transport {@code tls});
+   * PERMISSIVE (the default) adds a plaintext chain (transport {@code raw_buffer}) with the same routes; DISABLE serves
+   * the plaintext chain only. One port has at most one plaintext chain: that of its first ISTIO_MUTUAL server.
    */
   private Listener terminatingListener(ListenerKey key, List<BoundServer> servers, List<RouteConfiguration> routes) {
     List<FilterChain> chains = new ArrayList<>();
+    FilterChain plaintext = null;
     Set<String> taken = new HashSet<>();
     for (BoundServer bound : servers) {
       IstioGateway.Server server = bound.server();
       String where = "Gateway " + ref(bound.gateway()) + " server " + describe(server);
-      List<String> names = serverNames(server, taken, where);
-      if (names == null) {
-        continue;
+      boolean istioMutual = server.tls().mode() == IstioGateway.TlsMode.ISTIO_MUTUAL;
+      PeerAuthentication.Mode peerMode = istioMutual ? PeerAuthn.mode(config, identity, server.port()) : null;
+      boolean tlsChain = peerMode != PeerAuthentication.Mode.DISABLE;
+      boolean plaintextChain = peerMode == PeerAuthentication.Mode.DISABLE
+          || peerMode == PeerAuthentication.Mode.PERMISSIVE;
+      if (plaintextChain && plaintext != null) {
+        warnings.add(where + ": no plaintext chain (PeerAuthentication " + peerMode + "): the port's plaintext "
+            + "connections already go to an earlier ISTIO_MUTUAL server");
+        plaintextChain = false;
+        if (!tlsChain) {
+          continue;
+        }
       }
-      DownstreamTlsContext tls = downstreamTls(server.tls(), where);
-      if (tls == null) {
-        names.forEach(taken::remove);
-        continue;
+      List<String> names = List.of();
+      DownstreamTlsContext tls = null;
+      if (tlsChain) {
+        names = serverNames(server, taken, where);
+        if (names == null) {
+          continue;
+        }
+        tls = downstreamTls(server.tls(), where);
+        if (tls == null) {
+          names.forEach(taken::remove);
+          continue;
+        }
       }
       String routeName = "https." + server.port() + "." + server.portName() + "." + bound.gateway().meta().name() + "."
           + bound.gateway().meta().namespace();
-      FilterChain.Builder chain = FilterChain.newBuilder();
-      if (!names.isEmpty()) {
-        chain.setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(names));
+      RouteConfiguration routeConfiguration = routeConfiguration(routeName, key.port(), List.of(bound));
+      Filter hcm = httpConnectionManager(key, routeName, HttpSettings.hasRouteLimits(routeConfiguration));
+      if (tlsChain) {
+        FilterChainMatch.Builder match = FilterChainMatch.newBuilder().addAllServerNames(names);
+        if (istioMutual) {
+          match.setTransportProtocol(TlsContexts.TLS_TRANSPORT);
+        }
+        FilterChain.Builder chain = FilterChain.newBuilder();
+        if (!match.build().equals(FilterChainMatch.getDefaultInstance())) {
+          chain.setFilterChainMatch(match);
+        }
+        chains.add(chain.setTransportSocket(TlsContexts.transportSocket(tls)).addFilters(hcm).build());
       }
-      chains.add(chain.setTransportSocket(TlsContexts.transportSocket(tls))
-          .addFilters(httpConnectionManager(key, routeName))
-          .build());
-      routes.add(routeConfiguration(routeName, key.port(), List.of(bound)));
+      if (plaintextChain) {
+        plaintext = FilterChain.newBuilder()
+            .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol(TlsContexts.RAW_BUFFER_TRANSPORT))
+            .addFilters(hcm)
+            .build();
+      }
+      routes.add(routeConfiguration);
+    }
+    if (plaintext != null) {
+      chains.add(plaintext);
     }
     if (chains.isEmpty()) {
       warnings.add("listener " + listenerName(key) + " omitted: none of its HTTPS servers can be served");
@@ -774,7 +846,7 @@ final class Translation {
   private static boolean isCatchAll(Route route) {
     RouteMatch match = route.getMatch();
     return match.getPathSpecifierCase() == RouteMatch.PathSpecifierCase.PREFIX && match.getPrefix().equals("/")
-        && match.getHeadersCount() == 0 && match.getQueryParametersCount() == 0;
+        && match.getHeadersCount() == 0 && match.getQueryParametersCount() == 0 && match.getDynamicMetadataCount() == 0;
   }
 
   /** Whether the VirtualService binds to the gateway, at its top level or through the gateways of one match. */
@@ -914,6 +986,9 @@ final class Translation {
     }
     if (rule.corsPolicy() != null) {
       route.putTypedPerFilterConfig(CORS_FILTER, Any.pack(RouteParts.cors(rule.corsPolicy())));
+    }
+    if (vs.maxRequestBodyBytes() > 0) {
+      route.putTypedPerFilterConfig(HttpSettings.BUFFER_FILTER, HttpSettings.perRoute(vs.maxRequestBodyBytes()));
     }
     routes.add(route.build());
   }
@@ -1080,8 +1155,23 @@ final class Translation {
   }
 
   private static RouteMatch.Builder withConditions(RouteMatch.Builder routeMatch, VirtualService.HttpMatch match) {
-    new TreeMap<>(match.headers()).forEach((name, value) -> routeMatch.addHeaders(header(name, value, false)));
-    new TreeMap<>(match.withoutHeaders()).forEach((name, value) -> routeMatch.addHeaders(header(name, value, true)));
+    // JWT claims (Istio's @request.auth.claims "headers") match the verified payload, not a header
+    new TreeMap<>(match.headers()).forEach((name, value) -> {
+      List<String> claims = JwtClaims.claims(name);
+      if (claims != null) {
+        routeMatch.addDynamicMetadata(claimMatcher(claims, value, false));
+      } else {
+        routeMatch.addHeaders(header(name, value, false));
+      }
+    });
+    new TreeMap<>(match.withoutHeaders()).forEach((name, value) -> {
+      List<String> claims = JwtClaims.claims(name);
+      if (claims != null) {
+        routeMatch.addDynamicMetadata(claimMatcher(claims, value, true));
+      } else {
+        routeMatch.addHeaders(header(name, value, true));
+      }
+    });
     if (match.method() != null) {
       routeMatch.addHeaders(header(":method", match.method(), false));
     }
@@ -1102,6 +1192,29 @@ final class Translation {
       routeMatch.addQueryParameters(query);
     });
     return routeMatch;
+  }
+
+  /**
+   * A route condition on a JWT claim, as istiod writes it: the {@code jwt_authn} filter's metadata at
+   * {@code [payload, claim, nested...]}, matching a string claim or a list claim with one matching element; a presence
+   * match only asks for the claim.
+   */
+  static MetadataMatcher claimMatcher(List<String> claims, VirtualService.StringMatch value, boolean invert) {
+    MetadataMatcher.Builder matcher = MetadataMatcher.newBuilder().setFilter(JwtAuthn.FILTER)
+        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey(JwtAuthn.PAYLOAD));
+    claims.forEach(claim -> matcher.addPath(MetadataMatcher.PathSegment.newBuilder().setKey(claim)));
+    if (value.kind() == VirtualService.StringMatch.Kind.PRESENT) {
+      matcher.setValue(ValueMatcher.newBuilder().setPresentMatch(true));
+    } else {
+      ValueMatcher string = ValueMatcher.newBuilder().setStringMatch(stringMatcher(value)).build();
+      matcher.setValue(ValueMatcher.newBuilder().setOrMatch(OrMatcher.newBuilder()
+          .addValueMatchers(ValueMatcher.newBuilder().setListMatch(ListMatcher.newBuilder().setOneOf(string)))
+          .addValueMatchers(string)));
+    }
+    if (invert) {
+      matcher.setInvert(true);
+    }
+    return matcher.build();
   }
 
   static HeaderMatcher header(String name, VirtualService.StringMatch value, boolean invert) {

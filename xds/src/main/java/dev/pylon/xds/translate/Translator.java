@@ -20,20 +20,28 @@ import java.util.List;
  *   <li>one {@code Listener} {@code 0.0.0.0_<port>} (or {@code <bind>_<port>}) per server port of the Gateways that
  *       select the identity (and listener port of the Gateway API Gateways that apply to it). A plaintext port has one
  *       {@code http_connection_manager} using RDS over ADS, the fault, CORS and router filters and the websocket
- *       upgrade, as istiod's gateway listeners have. A port of HTTPS servers (SIMPLE, MUTUAL, OPTIONAL_MUTUAL,
+ *       upgrade, as istiod's gateway listeners have, preceded by the {@code jwt_authn} filter of the
+ *       RequestAuthentications that select the gateway ({@code JwtAuthn}: providers {@code origins-<i>}, key sets
+ *       inline) and the {@code buffer} filter of body limits; every HTTP connection manager carries the mesh config's
+ *       path normalization and trusted proxies and Pylon's request limits ({@code HttpSettings}),
+ *       then the filters of the AuthorizationPolicies that apply to the identity ({@link AuthorizationFilters}: CUSTOM
+ *       shadow RBAC + ext_authz, AUDIT, DENY, ALLOW RBAC). A port of HTTPS servers (SIMPLE, MUTUAL, OPTIONAL_MUTUAL,
  *       ISTIO_MUTUAL) starts with the TLS inspector and has one chain per server: its hosts as SNI names, a
  *       {@code DownstreamTlsContext} naming SDS secrets, and its own route configuration
- *       {@code https.<port>.<port name>.<gateway>.<namespace>}. A port of PASSTHROUGH servers has one chain per
+ *       {@code https.<port>.<port name>.<gateway>.<namespace>}; an ISTIO_MUTUAL server's chains follow the port's
+ *       PeerAuthentication mode (STRICT: mutual TLS only; PERMISSIVE, the default: plus a plaintext
+ *       {@code raw_buffer} chain; DISABLE: plaintext only). A port of PASSTHROUGH servers has one chain per
  *       VirtualService {@code tls} match (SNI names, transport {@code tls}) with a {@code tcp_proxy} to its
  *       destinations. One port is plaintext, terminating or passthrough: servers of another kind are dropped with a
  *       warning;</li>
  *   <li>one {@code RouteConfiguration} {@code http.<port>} (or {@code http.<port>.<bind>}) per plaintext listener and
  *       one per HTTPS server, one virtual host per host bound there, its routes carrying what the VirtualService rules
- *       say (delegates expanded): matches, forwarding with rewrites, mirrors, hash policies and Istio's retry policy,
- *       or a redirect or direct response; header changes; per-route fault and CORS configuration; {@code require_tls}
+ *       say (delegates expanded): matches (JWT claims as {@code dynamic_metadata} matchers), forwarding with rewrites, mirrors, hash policies and Istio's retry policy,
+ *       or a redirect or direct response; header changes; per-route fault, CORS and body limit configuration; {@code require_tls}
  *       on the hosts of {@code httpsRedirect} servers;</li>
  *   <li>one EDS {@code Cluster} {@code outbound|<port>|<subset>|<host>} per port and DestinationRule subset of every
- *       registry host exported to the identity's namespace, with the rule's traffic policy for that port and subset
+ *       registry host exported to the identity's namespace (so the cluster of an ext_authz provider's service is served
+ *       although no route names it), with the rule's traffic policy for that port and subset
  *       ({@link Clusters}) and its {@code tls} as an {@code UpstreamTlsContext} transport socket, plus one per
  *       destination routed, mirrored or passed through to that the registry does not list: a name a wildcard
  *       ServiceEntry covers, or with {@code outboundTrafficPolicy} {@code ALLOW_ANY} any other name, each sent to the
@@ -99,6 +107,15 @@ public final class Translator {
    */
   public static XdsResources translate(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity gateway,
       String gatewayClassName) {
-    return new Translation(config, registry, gateway, gatewayClassName).run();
+    return translate(config, registry, gateway, gatewayClassName, JwksSource.NONE);
+  }
+
+  /**
+   * Translates as above, inlining the key sets of RequestAuthentication {@code jwksUri}s that {@code jwks} holds (the
+   * control plane fetches them; a key set never fetched is replaced by one that verifies no token).
+   */
+  public static XdsResources translate(ConfigSnapshot config, ServiceRegistry registry, GatewayIdentity gateway,
+      String gatewayClassName, JwksSource jwks) {
+    return new Translation(config, registry, gateway, gatewayClassName, jwks).run();
   }
 }

@@ -69,6 +69,12 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
       .add(TcpProxy.getDescriptor())
       .add(DownstreamTlsContext.getDescriptor())
       .add(UpstreamTlsContext.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig.getDescriptor())
       .build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -173,10 +179,15 @@ public record XdsResources(List<Listener> listeners, List<RouteConfiguration> ro
           if (!filter.getTypedConfig().is(HttpConnectionManager.class)) {
             continue;
           }
-          String routeName = unpack(filter.getTypedConfig(), HttpConnectionManager.class).getRds()
-              .getRouteConfigName();
+          HttpConnectionManager hcm = unpack(filter.getTypedConfig(), HttpConnectionManager.class);
+          String routeName = hcm.getRds().getRouteConfigName();
           if (!routeNames.contains(routeName)) {
             problems.add("listener " + listener.getName() + " names missing route configuration " + routeName);
+          }
+          for (String target : AuthorizationFilters.extAuthzClusters(hcm.getHttpFiltersList())) {
+            if (!clusterNames.contains(target)) {
+              problems.add("listener " + listener.getName() + " sends ext_authz checks to missing cluster " + target);
+            }
           }
         }
       }

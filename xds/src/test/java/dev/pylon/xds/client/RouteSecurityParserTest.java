@@ -56,6 +56,15 @@ class RouteSecurityParserTest {
   }
 
   @Test
+  void dynamicMetadata_presentMatchFalse_neverMatches_asInEnvoy() {
+    MetadataMatcher m = route("{match: {prefix: /, dynamic_metadata: [{filter: f, path: [{key: a}], "
+        + "value: {present_match: false}}]}, route: {cluster: c}}").match().dynamicMetadata().get(0);
+
+    assertThat(m.matches(java.util.Map.of())).isFalse();
+    assertThat(m.matches(java.util.Map.of("a", "x"))).isFalse();
+  }
+
+  @Test
   void dynamicMetadata_invalid_isRejected() {
     String at = AT + "match.dynamic_metadata";
     assertThat(routeError("{match: {prefix: /, dynamic_metadata: [{filter: '', path: [], value: {}}]}, "

@@ -145,6 +145,18 @@ class SecurityFiltersParserTest {
   }
 
   @Test
+  void jwtAuthn_loneAllowMissingOrFailed_meansAnyProvider() {
+    JwtAuthnConfig jwt = (JwtAuthnConfig) parsed(hcm("", jwt("""
+        providers: {b: {local_jwks: {inline_string: "{\\"keys\\": []}"}},
+          a: {local_jwks: {inline_string: "{\\"keys\\": []}"}}},
+        rules: [{match: {prefix: /}, requires: {allow_missing_or_failed: {}}}]"""))).filterConfigs().get(0);
+
+    assertThat(jwt.requiredAnyOf()).containsExactly("a", "b");
+    assertThat(jwt.allowMissingOrFailed()).isTrue();
+    assertThat(jwt.allowMissing()).isFalse();
+  }
+
+  @Test
   void jwtAuthn_remoteJwks_isRejected() {
     assertThat(error(hcm("", jwt("""
         providers: {p: {remote_jwks: {http_uri: {uri: "https://x/jwks", cluster: c, timeout: 1s}}}},
@@ -178,7 +190,8 @@ class SecurityFiltersParserTest {
     assertThat(error(hcm("", jwt(providers + "rules: [{match: {prefix: /}, requires: {requires_all: "
         + "{requirements: [{provider_name: p}, {allow_missing: {}}]}}}]"))))
         .isEqualTo(at + "rules[0].requires.requires_all: not supported; "
-            + at + "rules[0].requires: not supported (expected: provider_name or requires_any)");
+            + at + "rules[0].requires: not supported (expected: provider_name, requires_any, allow_missing or "
+            + "allow_missing_or_failed)");
     assertThat(error(hcm("", jwt(providers + "rules: [{match: {prefix: /}, requires: {provider_name: p}}], "
         + "requirement_map: {x: {provider_name: p}}"))))
         .isEqualTo(at + "requirement_map: not supported");

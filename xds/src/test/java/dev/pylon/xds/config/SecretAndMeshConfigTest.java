@@ -256,7 +256,7 @@ class SecretAndMeshConfigTest {
     MeshConfig mesh = config.meshConfig();
     assertThat(mesh.trustDomain()).isEqualTo("example.org");
     assertThat(mesh.registryOnly()).isTrue();
-    assertThat(mesh.ignoredKeys()).containsExactly("accessLogFile", "defaultConfig");
+    assertThat(mesh.ignoredKeys()).containsExactly("accessLogFile", "defaultConfig.holdApplicationUntilProxyStarts");
     assertThat(mesh.spiffeId("istio-system", "ingress")).isEqualTo("spiffe://example.org/ns/istio-system/sa/ingress");
     assertThat(config.skipped()).extracting(SkippedDocument::name).containsExactly("other");
   }

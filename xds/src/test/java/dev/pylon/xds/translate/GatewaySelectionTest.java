@@ -121,9 +121,14 @@ class GatewaySelectionTest {
     assertThat(hcm.getHttpFilters(1).getTypedConfig().getValue().isEmpty()).isTrue();
     assertThat(hcm.getUpgradeConfigsList()).singleElement()
         .satisfies(upgrade -> assertThat(upgrade.getUpgradeType()).isEqualTo("websocket"));
+    // Pylon's default path normalization (mesh config without pathNormalization): BASE with slashes merged
+    assertThat(hcm.getNormalizePath().getValue()).isTrue();
+    assertThat(hcm.getMergeSlashes()).isTrue();
+    assertThat(hcm.getPathWithEscapedSlashesAction())
+        .isEqualTo(HttpConnectionManager.PathWithEscapedSlashesAction.KEEP_UNCHANGED);
     // nothing else is set (codec_type AUTO is proto3's default, so not a set field): the gateway NACKs what it does
     // not implement
-    assertThat(hcm.getAllFields()).hasSize(5);
+    assertThat(hcm.getAllFields()).hasSize(8);
     assertThat(listener.getAllFields()).hasSize(3);
   }
 
