@@ -312,6 +312,22 @@ class SecurityFiltersTest {
   }
 
   @Test
+  void jwt_overHttp2_editsTheHeadersToo() {
+    try (Http h2 = Http.h2c(vertx)) {
+      Response r = h2.get(port("jwt"), "app.example.com", "/orders",
+          Map.of("authorization", "Bearer " + valid("admins")));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.upstream()).isEqualTo("admin");
+      JsonObject seen = admin.received().get(0).getJsonObject("headers");
+      assertThat(seen.getString("authorization")).isNull();
+      assertThat(seen.getString("x-jwt-sub")).isEqualTo("alice");
+      Response bad = h2.get(port("jwt"), "app.example.com", "/orders",
+          Map.of("authorization", "Bearer not.a.token"));
+      assertThat(bad.status()).isEqualTo(401);
+    }
+  }
+
+  @Test
   void jwt_forwardOriginalToken_keepsIt() {
     String t = valid("users");
     Response r = get("jwt-forward", "/x", Map.of("authorization", "Bearer " + t));

@@ -75,6 +75,11 @@ final class ExtAuthzHttpCall {
       finish(ExtAuthzVerdict.ERROR);
       return;
     }
+    if (!state.tryAcquireRequest()) {
+      // the service's cluster is at its max_requests circuit breaker: no answer, as Envoy's async client
+      finish(ExtAuthzVerdict.ERROR);
+      return;
+    }
     long timeout = config.timeout().toMillis();
     if (timeout > 0) {
       timer = flow.proxy.vertx().setTimer(timeout, id -> {
@@ -117,6 +122,7 @@ final class ExtAuthzHttpCall {
           }));
         })
         .onComplete(ar -> {
+          state.releaseRequest();
           state.endpointFinished(endpoint);
           if (ar.succeeded()) {
             finish(ar.result());
