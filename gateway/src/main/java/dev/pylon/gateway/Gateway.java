@@ -459,6 +459,10 @@ public final class Gateway {
       bound.clear();
       Future.join(closing)
           .transform(ar -> admin == null ? Future.succeededFuture() : admin.close())
+          .transform(ar -> vertx.executeBlocking(() -> {
+            upstreams.close(); // gRPC channels wait for their termination
+            return null;
+          }))
           .transform(ar -> vertx.close())
           .onComplete(ar -> done.complete());
     });

@@ -54,6 +54,29 @@ public final class RequestMetrics {
     return new Meters(requests, duration);
   }
 
+  /**
+   * Counts one decision of a security filter: {@code pylon_rbac_denied_total}, {@code pylon_rbac_logged_total}, {@code
+   * pylon_rbac_shadow_denied_total} (label {@code policy}: the matching policy id, {@code none} for an ALLOW set
+   * nothing matched), {@code pylon_jwt_authn_denied_total} (label {@code reason}: Envoy's status text) and {@code
+   * pylon_ext_authz_total} (label {@code result}: {@code allowed}, {@code denied}, {@code error}, {@code
+   * error_allowed}). Label values come from the configuration or fixed sets, never from request content.
+   */
+  public void authz(String name, String listener, String label, String value) {
+    Counter c = authzCounters.get(new AuthzKey(name, listener, label, value));
+    if (c == null) {
+      c = authzCounters.computeIfAbsent(new AuthzKey(name, listener, label, value), k ->
+          Counter.builder(k.name)
+              .description("Security filter decisions")
+              .tags("listener", k.listener, k.label, k.value)
+              .register(registry));
+    }
+    c.increment();
+  }
+
+  private final ConcurrentHashMap<AuthzKey, Counter> authzCounters = new ConcurrentHashMap<>();
+
+  private record AuthzKey(String name, String listener, String label, String value) {}
+
   private record Key(String listener, String cluster, int status, String flags) {}
 
   private record Meters(Counter requests, Timer duration) {}

@@ -150,7 +150,8 @@ final class Exchange {
     response.closeHandler(v -> onDownstreamGone());
     request.exceptionHandler(t -> onDownstreamGone());
     boolean keep = (retrying && retry.numRetries() > 0) || !mirrorClusters.isEmpty();
-    body = new RequestBody(request, keep ? RETRY_BUFFER_BYTES : 0, this::onBodyOverflow, limit, this::onBodyTooLarge);
+    body = new RequestBody(request, keep ? RETRY_BUFFER_BYTES : 0, this::onBodyOverflow, limit, this::onBodyTooLarge,
+        flow.prefetched);
     body.whenEnded(this::onRequestComplete);
     if (!done) {
       startAttempt();

@@ -17,8 +17,8 @@ import java.util.List;
  */
 final class ListenerRoutes {
 
-  /** One HTTP filter chain: its connection manager settings and route table. */
-  record Chain(FilterChainConfig config, HttpConnectionManagerConfig http, RouteTable table) {}
+  /** One HTTP filter chain: its connection manager settings, route table and compiled security filters. */
+  record Chain(FilterChainConfig config, HttpConnectionManagerConfig http, RouteTable table, CompiledFilters filters) {}
 
   final GatewaySnapshot snapshot;
   private final Chain plaintext;
@@ -41,7 +41,7 @@ final class ListenerRoutes {
       if (c.http() == null) {
         continue;
       }
-      Chain chain = new Chain(c, c.http(), snapshot.routeTable(c.http()));
+      Chain chain = new Chain(c, c.http(), snapshot.routeTable(c.http()), CompiledFilters.of(c.http()));
       all.add(chain);
       if (c.tls() != null) {
         tls.add(new SniSelector.Entry<>(c.match().serverNames(), chain));

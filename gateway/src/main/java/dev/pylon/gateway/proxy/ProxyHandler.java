@@ -99,7 +99,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     Route route = host.match(view);
-    if (route == null) {
+    if (route == null && !chain.filters().security) {
+      // With security filters the route is chosen again after them (jwt_authn changes what routes match on), and a
+      // request with no route still gets their verdict first, as in Envoy, where the router answers 404 last.
       localReply(request, http, 404, ResponseFlag.NO_ROUTE, start);
       return;
     }
@@ -111,7 +113,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       request.response().endHandler(v -> request.connection().close());
       return;
     }
-    new RequestFlow(this, request, view, http, snapshot, route, upgrade, start).run();
+    new RequestFlow(this, request, view, http, snapshot, host, route, chain.filters(), upgrade, start).run();
   }
 
   /**
@@ -228,5 +230,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   void record(String cluster, int status, String flags, long start) {
     metrics.record(listenerName, cluster, status, flags, System.nanoTime() - start);
+  }
+
+  RequestMetrics metrics() {
+    return metrics;
+  }
+
+  String listenerName() {
+    return listenerName;
   }
 }

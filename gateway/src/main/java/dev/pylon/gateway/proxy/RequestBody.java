@@ -55,16 +55,19 @@ final class RequestBody {
    * @param onOverflow runs once when the body outgrows {@code keepLimit}
    */
   RequestBody(HttpServerRequest request, int keepLimit, Runnable onOverflow) {
-    this(request, keepLimit, onOverflow, -1, null);
+    this(request, keepLimit, onOverflow, -1, null, null);
   }
 
   /**
-   * As above, with a body size limit.
+   * As above, with a body size limit, after a filter perhaps already read the start of the body ({@code ext_authz}
+   * with {@code with_request_body}): those chunks go first, then the rest as it arrives.
    *
    * @param limit the most body bytes the request may have ({@code -1} = no limit); past it {@code onTooLarge} runs
    *     once, before the bytes that crossed it are passed on
+   * @param prefetched what was read, {@code null} = nothing
    */
-  RequestBody(HttpServerRequest request, int keepLimit, Runnable onOverflow, long limit, Runnable onTooLarge) {
+  RequestBody(HttpServerRequest request, int keepLimit, Runnable onOverflow, long limit, Runnable onTooLarge,
+      Prefetched prefetched) {
     this.request = request;
     this.keepLimit = keepLimit;
     this.onOverflow = onOverflow;
@@ -72,7 +75,11 @@ final class RequestBody {
     this.onTooLarge = onTooLarge;
     this.kept = keepLimit > 0 ? new ArrayList<>(2) : null;
     MultiMap in = request.headers();
-    if (request.isEnded()) {
+    boolean hasData = prefetched != null && !prefetched.chunks().isEmpty();
+    if (prefetched != null && prefetched.ended() && !hasData) {
+      framing = Framing.NONE;
+      ended = true;
+    } else if (request.isEnded() && !hasData) {
       framing = Framing.NONE;
       ended = true;
     } else if (in.contains("content-length")) {
@@ -84,12 +91,26 @@ final class RequestBody {
       // request stays bodiless upstream instead of becoming an empty chunked one.
       framing = Framing.UNKNOWN;
     }
+    if (prefetched != null) {
+      for (Buffer b : prefetched.chunks()) {
+        onChunk(b);
+      }
+      if (prefetched.ended()) {
+        if (!ended) {
+          onEnd();
+        }
+        return;
+      }
+    }
     request.handler(this::onChunk);
     request.endHandler(v -> onEnd());
     if (framing == Framing.UNKNOWN) {
       request.resume();
     }
   }
+
+  /** The start of a body a filter read before the router: its chunks, and whether that was all of it. */
+  record Prefetched(List<Buffer> chunks, boolean ended) {}
 
   Framing framing() {
     return framing;

@@ -1,5 +1,9 @@
 package dev.pylon.gateway.proxy;
 
+import dev.pylon.gateway.authz.ExtAuthzVerdict;
+import dev.pylon.gateway.authz.JwtAuthn;
+import dev.pylon.gateway.authz.JwtStatus;
+import dev.pylon.gateway.authz.RbacFilter;
 import dev.pylon.gateway.tls.ClientCertificate;
 import dev.pylon.routing.Cors;
 import dev.pylon.routing.CorsResult;
@@ -10,9 +14,11 @@ import dev.pylon.routing.HashResult;
 import dev.pylon.routing.Redirects;
 import dev.pylon.routing.Route;
 import dev.pylon.routing.RouteAction;
+import dev.pylon.routing.VirtualHost;
 import dev.pylon.routing.WeightedClusters;
 import dev.pylon.routing.upstream.Cluster;
 import dev.pylon.routing.upstream.Endpoint;
+import dev.pylon.xds.client.ExtAuthzConfig;
 import dev.pylon.xds.client.GatewaySnapshot;
 import dev.pylon.xds.client.HttpConnectionManagerConfig;
 import dev.pylon.xds.client.HttpConnectionManagerConfig.HttpFilter;
@@ -22,22 +28,35 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One routed request on its way through the listener's HTTP filters, in their configured order (Envoy's filter
- * chain): {@code fault} (delay on a Vert.x timer, then maybe abort), {@code cors} (answer or refuse a preflight, note
+ * chain): the security filters first as istiod orders them — {@code jwt_authn} (verifies tokens, writes the payload
+ * as dynamic metadata, then the route is chosen again as Envoy clears its route cache, so routes can match on
+ * claims), {@code rbac} (each rule set in turn), {@code ext_authz} (asks the authorization service, the request
+ * waiting meanwhile) — then {@code fault} (delay on a Vert.x timer, then maybe abort), {@code cors} (answer or refuse a preflight, note
  * the headers an actual request's response gets), then the router: redirect, direct response, or forward to a
  * cluster ({@link Exchange}) or tunnel an upgrade ({@link UpgradeTunnel}). A route's fault or CORS policy applies only
  * when its filter is in the listener's chain, as in Envoy. Confined to the request's event loop.
  */
 final class RequestFlow {
 
+  /** Where RBAC LOG (Istio AUDIT) matches are written: one INFO line per audited request. */
+  private static final Logger audit = LoggerFactory.getLogger("dev.pylon.gateway.audit");
+  private static final Logger log = LoggerFactory.getLogger(RequestFlow.class);
+  private static final int MAX_REALM_PATH = 256;
+
   final ProxyHandler proxy;
   final HttpServerRequest request;
   final VertxRequestView view;
   final HttpConnectionManagerConfig http;
   final GatewaySnapshot snapshot;
-  final Route route;
+  final VirtualHost host;
+  /** The route, {@code null} when none matches (the router answers 404); chosen again after jwt_authn. */
+  Route route;
+  final CompiledFilters filters;
   final String upgrade;
   final long start;
   final boolean grpc;
@@ -49,6 +68,12 @@ final class RequestFlow {
   private boolean finished;
   private ClientCertificate clientCertificate;
   private boolean clientCertificateRead;
+  private VertxAuthzRequest authz;
+  /** Envoy's response code details of a local denial, for the logs; {@code null} otherwise. */
+  String details;
+  private boolean downstreamGone;
+  /** The start of the body ext_authz read to send along ({@code with_request_body}); goes upstream first. */
+  RequestBody.Prefetched prefetched;
 
   RequestFlow(
       ProxyHandler proxy,
@@ -56,7 +81,9 @@ final class RequestFlow {
       VertxRequestView view,
       HttpConnectionManagerConfig http,
       GatewaySnapshot snapshot,
+      VirtualHost host,
       Route route,
+      CompiledFilters filters,
       String upgrade,
       long start) {
     this.proxy = proxy;
@@ -64,7 +91,9 @@ final class RequestFlow {
     this.view = view;
     this.http = http;
     this.snapshot = snapshot;
+    this.host = host;
     this.route = route;
+    this.filters = filters;
     this.upgrade = upgrade;
     this.start = start;
     this.grpc = Grpc.isGrpc(request.getHeader("content-type"));
@@ -90,21 +119,251 @@ final class RequestFlow {
     List<HttpFilter> filters = http.httpFilters();
     for (int i = from, n = filters.size(); i < n; i++) {
       switch (filters.get(i)) {
+        case JWT_AUTHN -> {
+          if (!jwtAuthn(i)) {
+            return;
+          }
+        }
+        case RBAC -> {
+          if (!rbac(i)) {
+            return;
+          }
+        }
+        case EXT_AUTHZ -> {
+          if (!extAuthz(i)) {
+            return;
+          }
+        }
         case FAULT -> {
-          if (route.fault() != null && !fault(i)) {
+          if (route != null && route.fault() != null && !fault(i)) {
             return;
           }
         }
         case CORS -> {
-          if (route.cors() != null && !cors()) {
+          if (route != null && route.cors() != null && !cors()) {
             return;
           }
         }
         case ROUTER -> {
+          if (route == null) {
+            flags |= ResponseFlag.NO_ROUTE.bit();
+            localReply(404, "", null, null, "-");
+            return;
+          }
           router();
           return;
         }
         default -> throw new IllegalStateException("unknown filter " + filters.get(i));
+      }
+    }
+  }
+
+  /** A filter whose configuration could not be compiled: fails closed. */
+  private boolean failed(Object compiled) {
+    if (compiled instanceof CompiledFilters.Failed) {
+      localReply(500, "", null, null, "-");
+      return true;
+    }
+    return false;
+  }
+
+  /** Envoy's jwt_authn filter; {@code false} when it answered the request (an invalid token). */
+  private boolean jwtAuthn(int index) {
+    Object compiled = filters.at(index);
+    if (failed(compiled)) {
+      return false;
+    }
+    JwtAuthn jwt = (JwtAuthn) compiled;
+    if (jwt.bypassCorsPreflight() && request.method() == io.vertx.core.http.HttpMethod.OPTIONS
+        && request.getHeader("origin") != null && request.getHeader("access-control-request-method") != null) {
+      return true;
+    }
+    String path = view.path();
+    String realm = view.scheme() + "://" + view.authority()
+        + (path.length() > MAX_REALM_PATH ? path.substring(0, MAX_REALM_PATH) : path);
+    JwtAuthn.Result result = jwt.authenticate(view, System.currentTimeMillis() / 1000);
+    if (!result.ok()) {
+      JwtStatus status = result.status();
+      details = "jwt_authn_access_denied{" + status.text().replace(' ', '_') + "}";
+      proxy.metrics().authz("pylon_jwt_authn_denied_total", proxy.listenerName(), "reason", status.text());
+      String challenge = "Bearer realm=\"" + realm + "\""
+          + (status == JwtStatus.MISSING ? "" : ", error=\"invalid_token\"");
+      localReply(status.httpStatus(), status.text(), null, out -> out.set("www-authenticate", challenge), "-");
+      return false;
+    }
+    if (result.metadata() != null) {
+      view.metadataFor("envoy.filters.http.jwt_authn").putAll(result.metadata());
+    }
+    // Envoy clears the route cache: the route is chosen again with the payload and the edited headers
+    route = host.match(view);
+    return true;
+  }
+
+  /** Envoy's RBAC filter; {@code false} when it denied the request. */
+  private boolean rbac(int index) {
+    Object compiled = filters.at(index);
+    if (failed(compiled)) {
+      return false;
+    }
+    RbacFilter rbac = (RbacFilter) compiled;
+    if (authz == null) {
+      authz = new VertxAuthzRequest(this);
+    }
+    Map<String, Object> metadata =
+        rbac.hasShadowRules() ? view.metadataFor(RbacFilter.METADATA_NAMESPACE) : null;
+    RbacFilter.Decision decision = rbac.evaluate(authz, metadata);
+    if (decision.logged() != null) {
+      proxy.metrics().authz("pylon_rbac_logged_total", proxy.listenerName(), "policy", decision.logged());
+      if (audit.isInfoEnabled()) {
+        audit.info("rbac audit: policy={} listener={} method={} authority={} path={} peer={}", decision.logged(),
+            proxy.listenerName(), view.method(), view.authority(), view.path(), request.remoteAddress());
+      }
+    }
+    if (!decision.allowed()) {
+      details = decision.details();
+      proxy.metrics().authz("pylon_rbac_denied_total", proxy.listenerName(), "policy",
+          decision.policy() == null ? "none" : decision.policy());
+      if (log.isDebugEnabled()) {
+        log.debug("{} {} {}: {}", view.method(), view.authority(), view.path(), details);
+      }
+      localReply(403, RbacFilter.DENIED_BODY, null, null, "-");
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Envoy's ext_authz filter: skipped unless {@code filter_enabled_metadata} matches; otherwise the request waits
+   * (its body paused) for the service's verdict and continues with the next filter, or is answered. {@code false}
+   * when it took the request over.
+   */
+  private boolean extAuthz(int index) {
+    Object compiled = filters.at(index);
+    if (failed(compiled)) {
+      return false;
+    }
+    ExtAuthzConfig config = (ExtAuthzConfig) compiled;
+    if (config.filterEnabledMetadata() != null && !config.filterEnabledMetadata().matches(view)) {
+      return true;
+    }
+    request.pause();
+    request.response().closeHandler(v -> downstreamGone = true);
+    if (config.maxRequestBytes() >= 0 && prefetched == null && !request.isEnded()) {
+      readBody(index, config);
+    } else {
+      check(index, config, null, false);
+    }
+    return false;
+  }
+
+  private void check(int index, ExtAuthzConfig config, io.vertx.core.buffer.Buffer body, boolean partial) {
+    Handler<ExtAuthzVerdict> done = verdict -> onExtAuthz(index, config, verdict);
+    if (config.service() instanceof ExtAuthzConfig.Http) {
+      ExtAuthzHttpCall.check(this, config, body, partial, done);
+    } else {
+      ExtAuthzGrpcCall.check(this, config, body, done);
+    }
+  }
+
+  /**
+   * {@code with_request_body}: reads the body up to {@code max_request_bytes} before asking (Envoy buffers it the
+   * same way); a larger body is refused with 413 unless {@code allow_partial_message}, which sends its start. What was
+   * read goes upstream first when the request is allowed.
+   */
+  private void readBody(int index, ExtAuthzConfig config) {
+    long max = config.maxRequestBytes();
+    List<io.vertx.core.buffer.Buffer> chunks = new java.util.ArrayList<>(2);
+    long[] size = {0};
+    boolean[] reading = {true};
+    Runnable finish = () -> {
+      reading[0] = false;
+      request.pause();
+      boolean ended = request.isEnded();
+      prefetched = new RequestBody.Prefetched(List.copyOf(chunks), ended);
+      io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer((int) Math.min(size[0], max));
+      for (io.vertx.core.buffer.Buffer c : chunks) {
+        int room = (int) (max - body.length());
+        if (room <= 0) {
+          break;
+        }
+        body.appendBuffer(c.length() <= room ? c : c.slice(0, room));
+      }
+      check(index, config, body, !ended && size[0] >= max);
+    };
+    request.handler(chunk -> {
+      if (!reading[0]) {
+        return; // after a local reply: read and dropped
+      }
+      chunks.add(chunk);
+      size[0] += chunk.length();
+      if (size[0] >= max) {
+        if (!config.allowPartialMessage() && size[0] > max) {
+          reading[0] = false;
+          details = "request_payload_too_large";
+          localReply(413, "Payload Too Large", null, null, "-");
+          return;
+        }
+        request.pause();
+        finish.run();
+      }
+    });
+    request.endHandler(v -> {
+      if (reading[0]) {
+        finish.run();
+      }
+    });
+    request.resume();
+  }
+
+  private void onExtAuthz(int index, ExtAuthzConfig config, ExtAuthzVerdict verdict) {
+    request.response().closeHandler(null);
+    if (downstreamGone) {
+      flags |= ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.bit();
+      record("-", 0);
+      return;
+    }
+    switch (verdict.status()) {
+      case OK -> {
+        proxy.metrics().authz("pylon_ext_authz_total", proxy.listenerName(), "result", "allowed");
+        MultiMap headers = request.headers();
+        for (String name : verdict.upstreamHeadersToRemove()) {
+          headers.remove(name);
+        }
+        for (ExtAuthzVerdict.HeaderEdit h : verdict.upstreamHeaders()) {
+          h.applyTo(headers);
+        }
+        String path = view.path();
+        String edited = verdict.editPath(path);
+        if (!edited.equals(path)) {
+          view.path(edited);
+        }
+        // the response to the client gets these whatever it turns out to be (Envoy adds them when encoding)
+        MultiMap out = request.response().headers();
+        for (ExtAuthzVerdict.HeaderEdit h : verdict.clientHeaders()) {
+          h.applyTo(out);
+        }
+        next(index + 1);
+      }
+      case DENIED -> {
+        proxy.metrics().authz("pylon_ext_authz_total", proxy.listenerName(), "result", "denied");
+        flags |= ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE.bit();
+        details = "ext_authz_denied";
+        localReply(verdict.httpStatus(), verdict.body(), null, out -> {
+          for (ExtAuthzVerdict.HeaderEdit h : verdict.clientHeaders()) {
+            h.applyTo(out);
+          }
+        }, "-");
+      }
+      case ERROR -> {
+        if (config.failureModeAllow()) {
+          proxy.metrics().authz("pylon_ext_authz_total", proxy.listenerName(), "result", "error_allowed");
+          next(index + 1);
+        } else {
+          proxy.metrics().authz("pylon_ext_authz_total", proxy.listenerName(), "result", "error");
+          flags |= ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE.bit();
+          details = "ext_authz_error";
+          localReply(config.statusOnError(), "", null, null, "-");
+        }
       }
     }
   }

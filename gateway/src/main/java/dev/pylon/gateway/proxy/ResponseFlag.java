@@ -27,6 +27,8 @@ enum ResponseFlag {
   DELAY_INJECTED("DI"),
   /** The fault filter aborted the request. */
   FAULT_INJECTED("FI"),
+  /** An external authorization service denied the request, or failed and the filter fails closed. */
+  UNAUTHORIZED_EXTERNAL_SERVICE("UAEX"),
   /** The client went away before the response was complete. */
   DOWNSTREAM_CONNECTION_TERMINATION("DC"),
   /** Retries were exhausted: the last response (or failure) is what the client gets. */

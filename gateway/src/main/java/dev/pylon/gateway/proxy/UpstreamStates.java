@@ -3,6 +3,7 @@ package dev.pylon.gateway.proxy;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.routing.upstream.Cluster;
 import dev.pylon.xds.client.GatewaySnapshot;
+import dev.pylon.xds.extauthz.GrpcExtAuthzClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,9 @@ public final class UpstreamStates {
   private final LongSupplier nanoClock;
   private final RandomSource random;
   private final ConcurrentHashMap<String, ClusterState> states = new ConcurrentHashMap<>();
+  // the gRPC ext_authz client (its channels, one per service endpoint), made when a check first needs it
+  private volatile GrpcExtAuthzClient extAuthz;
+  private volatile boolean closed;
 
   public UpstreamStates(MeterRegistry registry) {
     this(registry, System::nanoTime, RandomSource.DEFAULT);
@@ -48,6 +52,34 @@ public final class UpstreamStates {
       e.getValue().close();
       return true;
     });
+  }
+
+  /** The gateway's gRPC ext_authz client, created on first use; {@code null} once closed. */
+  GrpcExtAuthzClient extAuthzClient() {
+    GrpcExtAuthzClient c = extAuthz;
+    if (c == null) {
+      synchronized (this) {
+        c = extAuthz;
+        if (c == null && !closed) {
+          c = new GrpcExtAuthzClient();
+          extAuthz = c;
+        }
+      }
+    }
+    return c;
+  }
+
+  /** Releases what outlives snapshots: the gRPC ext_authz channels. */
+  public void close() {
+    GrpcExtAuthzClient c;
+    synchronized (this) {
+      closed = true;
+      c = extAuthz;
+      extAuthz = null;
+    }
+    if (c != null) {
+      c.close();
+    }
   }
 
   /** The state of {@code cluster}; created on first use when no snapshot announced it. */

@@ -1,19 +1,29 @@
 package dev.pylon.gateway.proxy;
 
+import dev.pylon.gateway.authz.JwtRequest;
 import dev.pylon.routing.RequestView;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Adapts a Vert.x server request to the route table's view; computes nothing the routes do not ask for. */
-final class VertxRequestView implements RequestView {
+/**
+ * Adapts a Vert.x server request to the route table's view; computes nothing the routes do not ask for. It also
+ * carries what HTTP filters change in the request on its way (Envoy edits its header map in place): the {@code :path}
+ * after a filter rewrote it, header edits (made on the request's own header map, which the upstream copy is made
+ * from) and the dynamic metadata filters write (JWT payload, RBAC shadow results).
+ */
+final class VertxRequestView implements RequestView, JwtRequest {
 
   private final HttpServerRequest request;
   private String authority;
   /** The path after normalization (or a filter) changed it; {@code null} = as received. */
   private String path;
+  /** Dynamic metadata by filter namespace; {@code null} until a filter writes some. */
+  private Map<String, Map<String, Object>> metadata;
 
   VertxRequestView(HttpServerRequest request) {
     this.request = request;
@@ -34,8 +44,43 @@ final class VertxRequestView implements RequestView {
     return p != null ? p : request.uri();
   }
 
+  @Override
   public void path(String newPath) {
     path = newPath;
+  }
+
+  @Override
+  public List<String> headers(String lowerCaseName) {
+    return request.headers().getAll(lowerCaseName);
+  }
+
+  @Override
+  public void removeHeader(String lowerCaseName) {
+    request.headers().remove(lowerCaseName);
+  }
+
+  @Override
+  public void addHeader(String lowerCaseName, String value) {
+    request.headers().add(lowerCaseName, value);
+  }
+
+  @Override
+  public String cookie(String name) {
+    return RequestView.super.cookie(name);
+  }
+
+  @Override
+  public Map<String, ?> dynamicMetadata(String filterName) {
+    Map<String, Map<String, Object>> m = metadata;
+    return m == null ? null : m.get(filterName);
+  }
+
+  /** The metadata namespace of {@code filterName}, created empty when absent, for a filter to write into. */
+  Map<String, Object> metadataFor(String filterName) {
+    if (metadata == null) {
+      metadata = new HashMap<>(4);
+    }
+    return metadata.computeIfAbsent(filterName, k -> new HashMap<>(4));
   }
 
   @Override
