@@ -2,6 +2,11 @@ package dev.pylon.gateway;
 
 import dev.pylon.gateway.admin.AdminServer;
 import dev.pylon.gateway.metrics.RequestMetrics;
+import dev.pylon.gateway.net.FrontTransport;
+import dev.pylon.gateway.net.Http1Guard;
+import dev.pylon.gateway.net.ListenerFront;
+import dev.pylon.xds.client.HttpConnectionManagerConfig;
+import dev.pylon.xds.client.RequestLimits;
 import dev.pylon.gateway.proxy.UpstreamStates;
 import dev.pylon.gateway.tls.ServerTls;
 import dev.pylon.gateway.tls.TlsEngine;
@@ -49,6 +54,8 @@ public final class Gateway {
 
   private final GatewayConfig config;
   private final Vertx vertx;
+  // the transport hook through which listener sockets get their ListenerFront (TLS/plaintext detection, Http1Guard)
+  private final FrontTransport front;
   private final PrometheusMeterRegistry registry;
   private final UpstreamStates upstreams;
   private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
@@ -65,12 +72,16 @@ public final class Gateway {
   private final Promise<Void> readyPromise = Promise.promise();
   private volatile boolean stopping;
   private AdminServer admin;
+  private RequestMetrics metrics;
   private XdsClient xds;
 
   private Gateway(GatewayConfig config) {
     this.config = config;
-    this.vertx =
-        Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.concurrency()).setPreferNativeTransport(true));
+    this.front = FrontTransport.create(true);
+    this.vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(config.concurrency()))
+        .withTransport(front.asVertxTransport())
+        .build();
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.control = vertx.getOrCreateContext();
     this.upstreams = new UpstreamStates(registry);
@@ -103,6 +114,7 @@ public final class Gateway {
 
   private Future<Void> startInternal() {
     RequestMetrics metrics = new RequestMetrics(registry);
+    this.metrics = metrics;
     List<Future<String>> deployments = new ArrayList<>();
     for (int i = 0; i < config.concurrency(); i++) {
       ProxyVerticle v = new ProxyVerticle(current::get, metrics, upstreams, upstreamTls, registry);
@@ -176,7 +188,7 @@ public final class Gateway {
   private PreparedTls prepareTls(GatewaySnapshot next) {
     Map<String, ServerTls> servers = new HashMap<>();
     for (ListenerConfig l : next.listeners().values()) {
-      if (Kind.of(l) != Kind.HTTPS) {
+      if (!Kind.of(l).tls()) {
         continue;
       }
       Bound b = bound.get(l.name());
@@ -214,17 +226,23 @@ public final class Gateway {
       ListenerConfig now = next.listeners().get(b.name);
       if (now == null || !sameSocket(b, now)) {
         bound.remove(b.name);
+        unregister(b.host, b.bindPort, b.internalPort);
         log.info("listener {}: closing {}:{} (draining up to {})", b.name, b.host, b.port, config.drainTimeout());
         Future<Void> closed = unbindAll(b.name);
         if (now != null) {
           rebinding.add(b.name);
           work.add(closed.transform(ar -> bindAll(now, tls)));
         }
-      } else if (b.kind == Kind.HTTPS && tls.servers.containsKey(b.name)) {
-        ServerTls fresh = tls.servers.get(b.name);
-        bound.put(b.name, b.withTls(fresh));
-        log.info("listener {}: new TLS material for new handshakes", b.name);
-        work.add(verticles.get(0).updateTls(b.name, fresh));
+      } else {
+        if (b.front != null) {
+          b.front.update(guardSettings(now, true), guardSettings(now, false));
+        }
+        if (b.kind.tls() && tls.servers.containsKey(b.name)) {
+          ServerTls fresh = tls.servers.get(b.name);
+          bound.put(b.name, b.withTls(fresh));
+          log.info("listener {}: new TLS material for new handshakes", b.name);
+          work.add(verticles.get(0).updateTls(b.name, fresh));
+        }
       }
     }
     for (ListenerConfig l : next.listeners().values()) {
@@ -257,8 +275,8 @@ public final class Gateway {
     String host = hostFor(l);
     int requested = config.listenerPorts().applyAsInt(l.port());
     Kind kind = Kind.of(l);
-    ServerTls tls = kind == Kind.HTTPS ? prepared.servers.get(l.name()) : null;
-    if (kind == Kind.HTTPS && tls == null) {
+    ServerTls tls = kind.tls() ? prepared.servers.get(l.name()) : null;
+    if (kind.tls() && tls == null) {
       bindFailures.increment();
       log.error("listener {}: not bound: its TLS material could not be built", l.name());
       return Future.succeededFuture();
@@ -272,11 +290,26 @@ public final class Gateway {
     // unique to this binding: Vert.x binds port 0 for it and shares the socket among the instances asking the same
     // (with port 0 itself each instance would bind a port of its own).
     int bindPort = requested == 0 ? -ephemeralBindings.incrementAndGet() : requested;
+    int internalPort = kind == Kind.MIXED ? -ephemeralBindings.incrementAndGet() : 0;
+    ListenerFront lf = null;
+    if (kind != Kind.TCP) {
+      lf = new ListenerFront(l.name(), guardSettings(l, true), guardSettings(l, false));
+      RequestMetrics m = metrics;
+      String listenerName = l.name();
+      // a request the HTTP/1 guard refused: Envoy's downstream protocol error
+      lf.onRefusal(status -> m.record(listenerName, "-", status, "DPE", 0));
+      front.register(host, bindPort, lf, tls != null ? FrontTransport.Role.TLS : FrontTransport.Role.PLAIN);
+      if (internalPort != 0) {
+        front.register(ProxyVerticle.INTERNAL_HOST, internalPort, lf, FrontTransport.Role.PLAIN_INTERNAL);
+      }
+    }
+    ListenerFront listenerFront = lf;
     Promise<Void> result = Promise.promise();
-    bound.put(l.name(), new Bound(l.name(), host, requested, -1, kind, tls));
-    verticles.get(0).bind(l, tls, host, bindPort, handshakeFailures).onComplete(first -> {
+    bound.put(l.name(), new Bound(l.name(), host, requested, -1, kind, tls, listenerFront, bindPort, internalPort));
+    verticles.get(0).bind(l, tls, host, bindPort, internalPort, handshakeFailures).onComplete(first -> {
       if (first.failed()) {
         bound.remove(l.name());
+        unregister(host, bindPort, internalPort);
         bindFailures.increment();
         log.error("listener {}: cannot bind {}:{}: {}", l.name(), host, requested, first.cause().getMessage());
         result.complete();
@@ -285,7 +318,7 @@ public final class Gateway {
       int actual = first.result();
       List<Future<Integer>> rest = new ArrayList<>();
       for (int i = 1; i < verticles.size(); i++) {
-        rest.add(verticles.get(i).bind(l, tls, host, bindPort, handshakeFailures));
+        rest.add(verticles.get(i).bind(l, tls, host, bindPort, internalPort, handshakeFailures));
       }
       Future.all(rest).onComplete(ar -> {
         if (ar.failed()) {
@@ -296,15 +329,46 @@ public final class Gateway {
         }
         control.runOnContext(v -> {
           Bound b = bound.get(l.name());
-          bound.put(l.name(), new Bound(l.name(), host, requested, actual, kind, b != null ? b.tls : tls));
+          bound.put(l.name(), new Bound(l.name(), host, requested, actual, kind, b != null ? b.tls : tls,
+              listenerFront, bindPort, internalPort));
           log.info("listener {}: listening on {}:{}{}", l.name(), host, actual,
-              kind == Kind.HTTP ? "" : kind == Kind.HTTPS ? " (TLS, engine " + TlsEngine.describe() + ")"
-                  : " (TCP proxy by SNI)");
+              switch (kind) {
+                case HTTP -> "";
+                case HTTPS -> " (TLS, engine " + TlsEngine.describe() + ")";
+                case MIXED -> " (TLS and plaintext, engine " + TlsEngine.describe() + ")";
+                case TCP -> " (TCP proxy by SNI)";
+              });
           result.complete();
         });
       });
     });
     return result.future();
+  }
+
+  private void unregister(String host, int bindPort, int internalPort) {
+    front.unregister(host, bindPort);
+    if (internalPort != 0) {
+      front.unregister(ProxyVerticle.INTERNAL_HOST, internalPort);
+    }
+  }
+
+  /** What the listener's TLS ({@code tls}) or plaintext connections are held to; {@code null} = it has none. */
+  static Http1Guard.Settings guardSettings(ListenerConfig l, boolean tls) {
+    if (l.proxiesTcp()) {
+      return null;
+    }
+    HttpConnectionManagerConfig http = ProxyVerticle.httpOf(l, tls);
+    if (http == null) {
+      return null;
+    }
+    RequestLimits limits = http.limits();
+    return new Http1Guard.Settings(
+        limits.maxRequestHeadersKb() * 1024,
+        limits.maxHeadersCount(),
+        limits.requestHeadersTimeout().toMillis(),
+        limits.idleTimeout().toMillis(),
+        tls || http.codecType() != HttpConnectionManagerConfig.CodecType.HTTP1,
+        http.serverName() == null ? "pylon" : http.serverName());
   }
 
   private Future<Void> unbindAll(String name) {
@@ -405,9 +469,11 @@ public final class Gateway {
     return done.future();
   }
 
-  private record Bound(String name, String host, int requestedPort, int port, Kind kind, ServerTls tls) {
+  private record Bound(
+      String name, String host, int requestedPort, int port, Kind kind, ServerTls tls, ListenerFront front,
+      int bindPort, int internalPort) {
     Bound withTls(ServerTls fresh) {
-      return new Bound(name, host, requestedPort, port, kind, fresh);
+      return new Bound(name, host, requestedPort, port, kind, fresh, front, bindPort, internalPort);
     }
   }
 
@@ -415,13 +481,28 @@ public final class Gateway {
   enum Kind {
     /** Plaintext HTTP. */
     HTTP,
-    /** HTTP over TLS, chains chosen by SNI. */
+    /** HTTP over TLS, chains chosen by SNI; plaintext connections refused (STRICT). */
     HTTPS,
+    /**
+     * HTTP over TLS and plaintext HTTP on one port (PERMISSIVE: a TLS chain and a {@code raw_buffer} chain), told apart
+     * by the first byte.
+     */
+    MIXED,
     /** TCP proxy chosen by the ClientHello's SNI (TLS passthrough). */
     TCP;
 
+    boolean tls() {
+      return this == HTTPS || this == MIXED;
+    }
+
     static Kind of(ListenerConfig l) {
-      return l.proxiesTcp() ? TCP : l.terminatesTls() ? HTTPS : HTTP;
+      if (l.proxiesTcp()) {
+        return TCP;
+      }
+      if (!l.terminatesTls()) {
+        return HTTP;
+      }
+      return ProxyVerticle.httpOf(l, false) != null ? MIXED : HTTPS;
     }
   }
 

@@ -140,15 +140,85 @@ final class Exchange {
       flow.localReply(503, UPSTREAM_CONNECT_FAILURE, null, flow::addCors, cluster.name());
       return;
     }
+    long limit = bodyLimit();
+    if (limit >= 0 && announcedLength() > limit) {
+      // Envoy's buffer filter: 413 at once when content-length says so; the rest is not read (the connection closes)
+      tooLarge();
+      return;
+    }
     request.pause();
     response.closeHandler(v -> onDownstreamGone());
     request.exceptionHandler(t -> onDownstreamGone());
     boolean keep = (retrying && retry.numRetries() > 0) || !mirrorClusters.isEmpty();
-    body = new RequestBody(request, keep ? RETRY_BUFFER_BYTES : 0, this::onBodyOverflow, flow.prefetched);
+    body = new RequestBody(request, keep ? RETRY_BUFFER_BYTES : 0, this::onBodyOverflow, limit, this::onBodyTooLarge,
+        flow.prefetched);
     body.whenEnded(this::onRequestComplete);
     if (!done) {
       startAttempt();
     }
+  }
+
+  /** The route's body limit ({@code BufferPerRoute}), else the listener's ({@code buffer} filter); -1 = none. */
+  private long bodyLimit() {
+    long route = flow.route.maxRequestBodyBytes();
+    return route >= 0 ? route : flow.http.limits().maxRequestBodyBytes();
+  }
+
+  /** The request's {@code content-length}, or -1 (none: chunked, HTTP/2 without it, no body). */
+  private long announcedLength() {
+    String cl = request.getHeader("content-length");
+    if (cl == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(cl.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * 413 without reading the rest of the body: the connection of an HTTP/1 request closes after the answer (as
+   * Envoy's, which does not drain it); an HTTP/2 stream is reset after it.
+   */
+  private void tooLarge() {
+    done = true;
+    cleanup();
+    if (request.version() != HttpVersion.HTTP_2) {
+      response.endHandler(v -> request.connection().close());
+    } else {
+      response.endHandler(v -> {
+        if (!request.isEnded()) {
+          response.reset();
+        }
+      });
+    }
+    LocalReply.send(request, proxy.serverName(flow.http), 413, "Payload Too Large", null, out -> {
+      if (request.version() != HttpVersion.HTTP_2) {
+        out.set("connection", "close");
+      }
+      flow.addCors(out);
+    });
+    flow.record(cluster.name(), 413);
+  }
+
+  /** A body without (or beyond) its announced length crossed the limit while streaming. */
+  private void onBodyTooLarge() {
+    if (done) {
+      return;
+    }
+    if (attempt != null) {
+      attempt.cancel();
+    }
+    body.discardSilently();
+    if (response.headWritten()) {
+      // the upstream already answered: nothing to say any more, the exchange is cut
+      flow.flags |= ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.bit();
+      finish(response.getStatusCode());
+      abortDownstream();
+      return;
+    }
+    tooLarge();
   }
 
   /** The downstream request is in: the route timeout starts (Envoy), the current try's timeout too, mirrors go. */

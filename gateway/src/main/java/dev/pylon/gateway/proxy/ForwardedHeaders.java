@@ -24,6 +24,7 @@ final class ForwardedHeaders {
     String connection = in.get("connection");
     boolean edge = http.useRemoteAddress();
     String xff = null;
+    String xfp = null;
     for (Map.Entry<String, String> h : in) {
       String name = h.getKey();
       switch (requestHeader(name)) {
@@ -53,6 +54,14 @@ final class ForwardedHeaders {
             continue;
           }
         }
+        case FORWARDED_PROTO -> {
+          if (edge) {
+            if (xfp == null) {
+              xfp = h.getValue();
+            }
+            continue;
+          }
+        }
         default -> {
           // an ordinary header
         }
@@ -62,16 +71,21 @@ final class ForwardedHeaders {
       }
       out.add(name, h.getValue());
     }
-    if (http.useRemoteAddress()) {
+    if (edge) {
       SocketAddress peer = request.remoteAddress();
       String clientAddress = peer == null ? null : peer.hostAddress();
+      int hops = http.xffNumTrustedHops();
+      String trusted = trustedClientAddress(xff, hops, clientAddress);
       if (clientAddress != null) {
         out.set("x-forwarded-for", xff == null ? clientAddress : xff + "," + clientAddress);
-        out.set("x-envoy-external-address", clientAddress);
       } else if (xff != null) {
         out.set("x-forwarded-for", xff);
       }
-      out.set("x-forwarded-proto", request.isSSL() ? "https" : "http");
+      if (trusted != null) {
+        out.set("x-envoy-external-address", trusted);
+      }
+      // Envoy: a client's x-forwarded-proto is kept only behind trusted proxies
+      out.set("x-forwarded-proto", hops > 0 && xfp != null ? xfp : request.isSSL() ? "https" : "http");
     }
     if (requestId != null) {
       out.set("x-request-id", requestId);
@@ -84,6 +98,7 @@ final class ForwardedHeaders {
   private static final int EXPECT = 3;
   private static final int EDGE_SET = 4;
   private static final int FORWARDED_FOR = 5;
+  private static final int FORWARDED_PROTO = 6;
 
   /**
    * What a request header is to the proxy, decided by its length first so that an ordinary header costs one switch
@@ -103,7 +118,8 @@ final class ForwardedHeaders {
       case 12 -> is(n, "x-request-id") ? EDGE_SET : envoy(n);
       case 15 -> is(n, "x-forwarded-for") ? FORWARDED_FOR : envoy(n);
       case 16 -> is(n, "proxy-connection") ? DROP : envoy(n);
-      case 17 -> is(n, "transfer-encoding") ? DROP : is(n, "x-forwarded-proto") ? EDGE_SET : envoy(n);
+      case 17 -> is(n, "transfer-encoding") ? DROP : is(n, "x-forwarded-proto") ? FORWARDED_PROTO : envoy(n);
+      case 23 -> is(n, "x-forwarded-client-cert") ? EDGE_SET : envoy(n); // Envoy sanitizes XFCC by default
       default -> length > 8 ? envoy(n) : PASS;
     };
   }
@@ -114,6 +130,80 @@ final class ForwardedHeaders {
 
   private static boolean is(String name, String lowerCase) {
     return name.equals(lowerCase) || name.equalsIgnoreCase(lowerCase);
+  }
+
+  /**
+   * The trusted client address of a request, as Envoy's HCM chooses it with {@code use_remote_address}: with {@code
+   * xff_num_trusted_hops} N &gt; 0, the N-th entry from the right of the {@code x-forwarded-for} the client sent
+   * (before the gateway appends the peer), when it is an IP literal; otherwise the peer. This address goes into
+   * {@code x-envoy-external-address} and is what RBAC's {@code remote_ip} ({@code remoteIpBlocks}) matches.
+   *
+   * @param xff the request's {@code x-forwarded-for} values joined with {@code ,}, or {@code null}
+   * @param peer the connection's peer address, or {@code null}
+   */
+  static String trustedClientAddress(String xff, int trustedHops, String peer) {
+    if (trustedHops <= 0 || xff == null) {
+      return peer;
+    }
+    int end = xff.length();
+    for (int skip = trustedHops - 1; ; skip--) {
+      int comma = xff.lastIndexOf(',', end - 1);
+      if (skip == 0) {
+        String entry = xff.substring(comma + 1, end).trim();
+        return isIpLiteral(entry) ? entry : peer;
+      }
+      if (comma < 0) {
+        return peer; // fewer entries than trusted hops
+      }
+      end = comma;
+    }
+  }
+
+  /** The trusted client address of {@code request} on a listener with {@code http}'s settings. */
+  static String trustedClientAddress(HttpServerRequest request, HttpConnectionManagerConfig http) {
+    SocketAddress peer = request.remoteAddress();
+    String address = peer == null ? null : peer.hostAddress();
+    if (!http.useRemoteAddress() || http.xffNumTrustedHops() <= 0) {
+      return address;
+    }
+    java.util.List<String> xff = request.headers().getAll("x-forwarded-for");
+    return trustedClientAddress(xff.isEmpty() ? null : String.join(",", xff), http.xffNumTrustedHops(), address);
+  }
+
+  /** An IPv4 dotted quad or an IPv6 literal; never resolves a name. */
+  static boolean isIpLiteral(String s) {
+    if (s.isEmpty() || s.length() > 45) {
+      return false;
+    }
+    if (s.indexOf(':') >= 0) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (Character.digit(c, 16) < 0 && c != ':' && c != '.') {
+          return false;
+        }
+      }
+      return true;
+    }
+    int parts = 0;
+    int digits = 0;
+    int value = 0;
+    for (int i = 0; i <= s.length(); i++) {
+      char c = i == s.length() ? '.' : s.charAt(i);
+      if (c == '.') {
+        if (digits == 0 || value > 255) {
+          return false;
+        }
+        parts++;
+        digits = 0;
+        value = 0;
+      } else if (c >= '0' && c <= '9' && digits < 3) {
+        value = value * 10 + (c - '0');
+        digits++;
+      } else {
+        return false;
+      }
+    }
+    return parts == 4;
   }
 
   /**

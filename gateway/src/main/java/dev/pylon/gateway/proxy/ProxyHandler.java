@@ -1,6 +1,7 @@
 package dev.pylon.gateway.proxy;
 
 import dev.pylon.gateway.metrics.RequestMetrics;
+import dev.pylon.routing.PathNormalization;
 import dev.pylon.routing.RandomSource;
 import dev.pylon.routing.Route;
 import dev.pylon.routing.VirtualHost;
@@ -15,6 +16,8 @@ import io.vertx.core.net.HostAndPort;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The request path of one listener on one event loop: reads the snapshot once, routes, refuses upgrades the listener
@@ -24,6 +27,8 @@ import java.util.function.Supplier;
  * live on the same event loop.
  */
 public final class ProxyHandler implements Handler<HttpServerRequest> {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
 
   static final String DEFAULT_SERVER_NAME = "pylon";
   private static final int MAX_CACHED_AUTHORITIES = 1024;
@@ -69,6 +74,14 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     HttpConnectionManagerConfig http = chain.http();
     VertxRequestView view = new VertxRequestView(request);
+    if (request.version() == HttpVersion.HTTP_2 && request.headers().size() > http.limits().maxHeadersCount()) {
+      // HTTP/1 heads are counted by the Http1Guard before they are decoded
+      localReply(request, http, 431, ResponseFlag.NONE, start);
+      return;
+    }
+    if (!normalizePath(request, view, http, start)) {
+      return;
+    }
     String authority = view.authority();
     VirtualHost host = chain.table().selectHost(authority);
     if (host == null) {
@@ -80,7 +93,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     if (host.requireTls() && !request.isSSL()) {
       // Envoy's require_tls: the same authority and path, over https
-      String location = "https://" + authority + request.uri();
+      String location = "https://" + authority + view.path();
       LocalReply.send(request, serverName(http), 301, "", null, out -> out.set("location", location));
       record("-", 301, ResponseFlag.NONE.code, start);
       return;
@@ -101,6 +114,46 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     new RequestFlow(this, request, view, http, snapshot, host, route, chain.filters(), upgrade, start).run();
+  }
+
+  /**
+   * The listener's path normalization, once, before routing and authorization (Envoy's HCM {@code
+   * maybeNormalizePath}); the result is the view's {@code :path}, which routes match, RBAC sees and the upstream gets.
+   * An absolute-form target's path part is taken first. {@code false} when the request was answered: 400 for a path
+   * that cannot be normalized, 307 to the unescaped path (UNESCAPE_AND_REDIRECT).
+   */
+  private boolean normalizePath(
+      HttpServerRequest request, VertxRequestView view, HttpConnectionManagerConfig http, long start) {
+    String uri = request.uri();
+    if (!uri.isEmpty() && uri.charAt(0) != '/') {
+      String path = VertxRequestView.absolutePath(uri);
+      if (path != null) {
+        view.path(path);
+        uri = path;
+      }
+    }
+    PathNormalization normalization = http.pathNormalization();
+    if (normalization == PathNormalization.NONE) {
+      return true;
+    }
+    PathNormalization.Result result = normalization.apply(uri);
+    if (result instanceof PathNormalization.Result.Normalized n) {
+      if (n.path() != uri) {
+        view.path(n.path());
+      }
+      return true;
+    }
+    if (result instanceof PathNormalization.Result.Redirect r) {
+      LocalReply.send(request, serverName(http), 307, "", null, out -> out.set("location", r.path()));
+      record("-", 307, ResponseFlag.NONE.code, start);
+      return false;
+    }
+    if (log.isDebugEnabled()) {
+      log.debug("{} {}: 400, details path_normalization_failed ({})", request.method(), uri,
+          ((PathNormalization.Result.Rejected) result).detail());
+    }
+    localReply(request, http, 400, ResponseFlag.NONE, start);
+    return false;
   }
 
   /** The listener's chains as of {@code snapshot}, rebuilt on this event loop when the snapshot changes. */

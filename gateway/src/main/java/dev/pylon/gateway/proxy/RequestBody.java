@@ -44,6 +44,9 @@ final class RequestBody {
   private boolean waitingForDrain;
   private List<Runnable> onEnded;
   private final Runnable onOverflow;
+  private final long limit;
+  private final Runnable onTooLarge;
+  private long received;
 
   /**
    * Takes over the request's data and end handlers; the request must be paused.
@@ -52,19 +55,24 @@ final class RequestBody {
    * @param onOverflow runs once when the body outgrows {@code keepLimit}
    */
   RequestBody(HttpServerRequest request, int keepLimit, Runnable onOverflow) {
-    this(request, keepLimit, onOverflow, null);
+    this(request, keepLimit, onOverflow, -1, null, null);
   }
 
   /**
-   * As above, after a filter already read the start of the body ({@code ext_authz} with {@code with_request_body}):
-   * those chunks go first, then the rest as it arrives.
+   * As above, with a body size limit, after a filter maybe already read the start of the body ({@code ext_authz}
+   * with {@code with_request_body}): those chunks go first (and count against the limit), then the rest as it arrives.
    *
+   * @param limit the most body bytes the request may have ({@code -1} = no limit); past it {@code onTooLarge} runs
+   *     once, before the bytes that crossed it are passed on
    * @param prefetched what was read, {@code null} = nothing
    */
-  RequestBody(HttpServerRequest request, int keepLimit, Runnable onOverflow, Prefetched prefetched) {
+  RequestBody(HttpServerRequest request, int keepLimit, Runnable onOverflow, long limit, Runnable onTooLarge,
+      Prefetched prefetched) {
     this.request = request;
     this.keepLimit = keepLimit;
     this.onOverflow = onOverflow;
+    this.limit = limit;
+    this.onTooLarge = onTooLarge;
     this.kept = keepLimit > 0 ? new ArrayList<>(2) : null;
     MultiMap in = request.headers();
     boolean hasData = prefetched != null && !prefetched.chunks().isEmpty();
@@ -193,9 +201,28 @@ final class RequestBody {
     return kept == null ? List.of() : kept;
   }
 
+  /** Nothing will be sent, and nothing more read: the caller answers and closes (the body was too large). */
+  void discardSilently() {
+    detach();
+    discarded = true;
+    kept = null;
+    held.clear();
+    request.pause();
+  }
+
   private void onChunk(Buffer chunk) {
     if (discarded) {
       return;
+    }
+    if (limit >= 0) {
+      received += chunk.length();
+      if (received > limit) {
+        Runnable r = onTooLarge;
+        if (r != null) {
+          r.run();
+        }
+        return;
+      }
     }
     if (framing == Framing.UNKNOWN) {
       framed(Framing.CHUNKED);

@@ -46,10 +46,25 @@ final class UpstreamRequestHead {
       path = uri;
       originalPath = null;
     }
-    authority = forward.hostRewrite() != null ? proxy.authority(forward.hostRewrite()) : request.authority();
+    authority = forward.hostRewrite() != null ? proxy.authority(forward.hostRewrite()) : authorityOf(request, uri);
     clusterMutations = target.requestHeaders();
     routeMutations = route.requestHeaders();
     requestId = ForwardedHeaders.requestId(request, http);
+  }
+
+  /**
+   * The client's authority: for an absolute-form request target ({@code GET http://a.example/x HTTP/1.1}) the URL's,
+   * which Envoy puts in place of the {@code Host} header (RFC 9112 §3.2.2).
+   */
+  private static HostAndPort authorityOf(HttpServerRequest request, String path) {
+    String absolute = VertxRequestView.absoluteAuthority(request);
+    if (absolute != null) {
+      HostAndPort hp = HostAndPort.parseAuthority(absolute, -1);
+      if (hp != null) {
+        return hp;
+      }
+    }
+    return request.authority();
   }
 
   /** Writes the upstream headers (the authority is set on the request, not here). */

@@ -20,7 +20,7 @@ final class VertxRequestView implements RequestView, JwtRequest {
 
   private final HttpServerRequest request;
   private String authority;
-  /** The path after a filter changed it; {@code null} = as received. */
+  /** The path after normalization (or a filter) changed it; {@code null} = as received. */
   private String path;
   /** Dynamic metadata by filter namespace; {@code null} until a filter writes some. */
   private Map<String, Map<String, Object>> metadata;
@@ -34,6 +34,10 @@ final class VertxRequestView implements RequestView, JwtRequest {
     return request.method().name();
   }
 
+  /**
+   * The {@code :path} routes match, filters (RBAC) see and the upstream gets: after the listener's path normalization
+   * (and a filter's change), else as received; for an absolute-form target, its path part.
+   */
   @Override
   public String path() {
     String p = path;
@@ -119,9 +123,16 @@ final class VertxRequestView implements RequestView, JwtRequest {
     return request.getParam(name);
   }
 
-  /** The authority as the client sent it (HTTP/1.1 Host header, HTTP/2 :authority), {@code ""} when absent. */
+  /**
+   * The authority as the client sent it (HTTP/1.1: an absolute-form target's authority, else the Host header; HTTP/2
+   * :authority), {@code ""} when absent.
+   */
   static String rawAuthority(HttpServerRequest request) {
     if (request.version() != HttpVersion.HTTP_2) {
+      String absolute = absoluteAuthority(request);
+      if (absolute != null) {
+        return absolute;
+      }
       String host = request.headers().get("host");
       if (host != null) {
         return host;
@@ -129,5 +140,51 @@ final class VertxRequestView implements RequestView, JwtRequest {
     }
     HostAndPort hp = request.authority();
     return hp == null ? "" : hp.toString();
+  }
+
+  /**
+   * The authority of an HTTP/1 absolute-form request target ({@code http://host[:port]/path}), or {@code null} for
+   * any other form.
+   */
+  static String absoluteAuthority(HttpServerRequest request) {
+    String uri = request.uri();
+    int start = schemeEnd(uri);
+    if (start < 0) {
+      return null;
+    }
+    int end = start;
+    while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+      end++;
+    }
+    return uri.substring(start, end);
+  }
+
+  /** The path part ({@code /...}, query kept) of an absolute-form target, or {@code null} for any other form. */
+  static String absolutePath(String uri) {
+    int start = schemeEnd(uri);
+    if (start < 0) {
+      return null;
+    }
+    int slash = start;
+    while (slash < uri.length() && "/?#".indexOf(uri.charAt(slash)) < 0) {
+      slash++;
+    }
+    if (slash == uri.length()) {
+      return "/";
+    }
+    return uri.charAt(slash) == '/' ? uri.substring(slash) : "/" + uri.substring(slash);
+  }
+
+  private static int schemeEnd(String uri) {
+    if (uri.isEmpty() || uri.charAt(0) == '/') {
+      return -1;
+    }
+    if (uri.regionMatches(true, 0, "http://", 0, 7)) {
+      return 7;
+    }
+    if (uri.regionMatches(true, 0, "https://", 0, 8)) {
+      return 8;
+    }
+    return -1;
   }
 }

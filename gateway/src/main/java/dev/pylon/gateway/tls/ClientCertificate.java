@@ -56,4 +56,12 @@ public record ClientCertificate(String subject, List<String> uris, List<String> 
     }
     return new ClientCertificate(leaf.getSubjectX500Principal().getName(), uris, dns);
   }
+
+  /**
+   * The peer principal RBAC matches ({@code source.principal}, Envoy's {@code authenticated} principal): the first URI
+   * SAN (a SPIFFE identity), else the first DNS SAN, else the subject.
+   */
+  public String principal() {
+    return !uris.isEmpty() ? uris.get(0) : !dnsNames.isEmpty() ? dnsNames.get(0) : subject;
+  }
 }
