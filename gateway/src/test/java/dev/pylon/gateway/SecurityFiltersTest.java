@@ -130,8 +130,13 @@ class SecurityFiltersTest {
 
   static HttpConnectionManagerConfig hcm(String name, String routes, int trustedHops, List<HttpFilter> filters,
       List<Object> configs) {
+    return hcm(name, routes, trustedHops, filters, configs, PathNormalization.NONE);
+  }
+
+  static HttpConnectionManagerConfig hcm(String name, String routes, int trustedHops, List<HttpFilter> filters,
+      List<Object> configs, PathNormalization normalization) {
     return new HttpConnectionManagerConfig(name, routes, HttpConnectionManagerConfig.CodecType.AUTO, true,
-        trustedHops, true, null, filters, false, configs, PathNormalization.NONE, RequestLimits.ENVOY_DEFAULTS);
+        trustedHops, true, null, filters, false, configs, normalization, RequestLimits.ENVOY_DEFAULTS);
   }
 
   static List<Object> configs(Object... c) {
@@ -210,6 +215,9 @@ class SecurityFiltersTest {
         policy(new Permission.UrlPath(StringMatcher.prefix("/audited", false)), new Principal.Any()))), null, null);
     List<HttpFilter> rbacFilters =
         List.of(HttpFilter.RBAC, HttpFilter.RBAC, HttpFilter.RBAC, HttpFilter.RBAC, HttpFilter.ROUTER);
+    // the same rules behind Pylon's default normalization (BASE + merge slashes): RBAC sees the normalized path
+    s.listener(plain("rbac-normalized", hcm("rbac-normalized", "web.routes", 1, rbacFilters,
+        configs(custom, deny, allow, audit), PathNormalization.ISTIO_DEFAULT)));
     s.listener(plain("rbac", hcm("rbac", "web.routes", 1, rbacFilters, configs(custom, deny, allow, audit))))
         .routes("web.routes", host("any", List.of("*"), prefix("/", "web")));
 
@@ -405,6 +413,22 @@ class SecurityFiltersTest {
     assertThat(web.requests()).isEqualTo(1);
     assertThat(counter("pylon_rbac_denied_total", "policy", "ns[istio-system]-policy[deny-admin]-rule[0]"))
         .isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void rbac_denyHoldsForEverySpellingOfThePath_afterNormalization() {
+    for (String path : List.of("/admin", "//admin", "/./admin", "/x/../admin", "/x/%2e%2e/admin", "/%2E/admin",
+        "///admin/./users", "/admin/../admin/x", "/shop/../admin")) {
+      Response r = get("rbac-normalized", path, Map.of());
+      assertThat(r.status()).as(path).isEqualTo(403);
+      assertThat(r.text()).as(path).isEqualTo("RBAC: access denied");
+    }
+    assertThat(web.requests()).isZero();
+    // without normalization the same spellings get past a prefix rule: why the listener default normalizes
+    assertThat(get("rbac", "/x/../admin", Map.of()).status()).isEqualTo(200);
+    Response shop = get("rbac-normalized", "/x/../shop", Map.of());
+    assertThat(shop.status()).isEqualTo(200);
+    assertThat(web.received().get(web.received().size() - 1).getString("uri")).isEqualTo("/shop");
   }
 
   @Test

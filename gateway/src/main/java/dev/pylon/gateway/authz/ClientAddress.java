@@ -3,40 +3,10 @@ package dev.pylon.gateway.authz;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/**
- * The trusted client address of a request (Envoy's {@code remote_ip}) and address literals as bytes, for RBAC.
- */
+/** Address literals as bytes, for RBAC's CIDR matches (the trusted client address is ForwardedHeaders'). */
 public final class ClientAddress {
 
   private ClientAddress() {}
-
-  /**
-   * Envoy's choice with {@code use_remote_address}: with {@code numTrustedHops} N &gt; 0, the N-th address from the
-   * right of the client's {@code x-forwarded-for} (the entry the outermost trusted proxy appended, as sent, before the
-   * gateway appends its own); the peer when N is 0 or the header has too few valid entries.
-   *
-   * @param xff the {@code x-forwarded-for} values joined with {@code ,}, or {@code null}
-   * @param peer the peer address bytes
-   */
-  public static byte[] trusted(String xff, int numTrustedHops, byte[] peer) {
-    if (numTrustedHops <= 0 || xff == null || xff.isEmpty()) {
-      return peer;
-    }
-    int end = xff.length();
-    int skip = numTrustedHops - 1;
-    while (true) {
-      int comma = xff.lastIndexOf(',', end - 1);
-      if (skip == 0) {
-        byte[] address = literal(xff.substring(comma + 1, end).trim());
-        return address != null ? address : peer;
-      }
-      if (comma < 0) {
-        return peer; // fewer entries than trusted hops
-      }
-      skip--;
-      end = comma;
-    }
-  }
 
   /** The bytes of an IPv4 or IPv6 literal (brackets allowed), {@code null} when it is not one. Never resolves. */
   public static byte[] literal(String s) {

@@ -86,9 +86,7 @@ final class ExtAuthzGrpcCall {
     SocketAddress peer = request.remoteAddress();
     SocketAddress local = request.localAddress();
     ClientCertificate certificate = flow.clientCertificate();
-    String principal = certificate == null ? null
-        : !certificate.uris().isEmpty() ? certificate.uris().get(0)
-        : !certificate.dnsNames().isEmpty() ? certificate.dnsNames().get(0) : certificate.subject();
+    String principal = certificate == null ? null : certificate.principal();
     String protocol = request.version() == HttpVersion.HTTP_2 ? "HTTP/2"
         : request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1";
     return new CheckInput(view.method(), view.path(), view.authority(), view.scheme(), protocol, headers,

@@ -5,7 +5,6 @@ import dev.pylon.gateway.tls.ClientCertificate;
 import dev.pylon.routing.rbac.AuthzRequest;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -87,13 +86,12 @@ final class VertxAuthzRequest implements AuthzRequest {
   public byte[] remoteAddress() {
     byte[] r = remote;
     if (r == null) {
-      int hops = flow.http.xffNumTrustedHops();
-      if (!flow.http.useRemoteAddress() || hops <= 0) {
+      if (!flow.http.useRemoteAddress() || flow.http.xffNumTrustedHops() <= 0) {
         r = directRemoteAddress();
       } else {
-        List<String> xff = request.headers().getAll("x-forwarded-for");
-        String joined = xff.isEmpty() ? null : xff.size() == 1 ? xff.get(0) : String.join(",", xff);
-        r = ClientAddress.trusted(joined, hops, directRemoteAddress());
+        // the address the listener trusts (ForwardedHeaders, as in x-envoy-external-address)
+        byte[] trusted = ClientAddress.literal(ForwardedHeaders.trustedClientAddress(request, flow.http));
+        r = trusted != null ? trusted : directRemoteAddress();
       }
       remote = r;
     }
@@ -130,10 +128,7 @@ final class VertxAuthzRequest implements AuthzRequest {
     if (!principalRead) {
       principalRead = true;
       ClientCertificate c = flow.clientCertificate();
-      if (c != null) {
-        principal = !c.uris().isEmpty() ? c.uris().get(0)
-            : !c.dnsNames().isEmpty() ? c.dnsNames().get(0) : c.subject();
-      }
+      principal = c == null ? null : c.principal();
     }
     return principal;
   }
