@@ -210,7 +210,7 @@ final class Exchange {
     if (attempt != null) {
       attempt.cancel();
     }
-    body.discardSilently();
+    // the body already stopped reading (it may still be in its constructor, so this.body can be null)
     if (response.headWritten()) {
       // the upstream already answered: nothing to say any more, the exchange is cut
       flow.flags |= ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.bit();

@@ -217,6 +217,8 @@ final class RequestBody {
     if (limit >= 0) {
       received += chunk.length();
       if (received > limit) {
+        // stops itself: this may run inside the constructor (prefetched bytes), before the owner holds it
+        discardSilently();
         Runnable r = onTooLarge;
         if (r != null) {
           r.run();

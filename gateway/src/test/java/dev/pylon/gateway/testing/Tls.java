@@ -204,12 +204,10 @@ public final class Tls {
   /** A finished process: exit code and what it printed (stdout and stderr together). */
   public record Run(int exit, String output) {}
 
-  /** A tool's output as text; bytes that are not UTF-8 (openssl prints some) become U+FFFD instead of failing. */
-  private static String text(Path out) throws IOException {
-    return new String(Files.readAllBytes(out), java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  /** Runs a command with no input, for at most 30 s (then it is killed and what it printed is returned). */
+  /**
+   * Runs a command with no input, for at most 30 s (then it is killed and what it printed is returned). The output
+   * is read as ISO-8859-1: {@code openssl s_client} prints what the server sent, binary HTTP/2 frames included.
+   */
   public static Run run(List<String> command) {
     Path out = null;
     try {
@@ -218,9 +216,9 @@ public final class Tls {
       p.getOutputStream().close();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
-        return new Run(-1, text(out) + "\n(killed after 30 s)");
+        return new Run(-1, Files.readString(out, java.nio.charset.StandardCharsets.ISO_8859_1) + "\n(killed after 30 s)");
       }
-      return new Run(p.exitValue(), text(out));
+      return new Run(p.exitValue(), Files.readString(out, java.nio.charset.StandardCharsets.ISO_8859_1));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
