@@ -69,6 +69,31 @@ final class JwtAuthnParser {
         requirement.allowMissingOrFailed(), proto.getBypassCorsPreflight());
   }
 
+  /**
+   * Whether {@code all} is istiod's "each provider verified or missing" list: every element is {@code requires_any}
+   * of exactly one known {@code provider_name} and {@code allow_missing}.
+   */
+  private static boolean eachProviderOrMissing(
+      io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementAndList all,
+      Map<String, JwtProvider> known) {
+    if (all.getRequirementsCount() == 0) {
+      return false;
+    }
+    for (JwtRequirement element : all.getRequirementsList()) {
+      if (element.getRequiresTypeCase() != JwtRequirement.RequiresTypeCase.REQUIRES_ANY) {
+        return false;
+      }
+      List<JwtRequirement> pair = element.getRequiresAny().getRequirementsList();
+      if (pair.size() != 2
+          || pair.get(0).getRequiresTypeCase() != JwtRequirement.RequiresTypeCase.PROVIDER_NAME
+          || !known.containsKey(pair.get(0).getProviderName())
+          || pair.get(1).getRequiresTypeCase() != JwtRequirement.RequiresTypeCase.ALLOW_MISSING) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private record Requirement(List<String> providers, boolean allowMissing, boolean allowMissingOrFailed) {}
 
   private static Requirement rule(RequirementRule proto, String path, Map<String, JwtProvider> known,
@@ -111,8 +136,17 @@ final class JwtAuthnParser {
                 errors));
             case ALLOW_MISSING -> allowMissing = true;
             case ALLOW_MISSING_OR_FAILED -> allowMissingOrFailed = true;
-            default -> errors.add(rAt, "not supported (expected: provider_name, allow_missing or "
-                + "allow_missing_or_failed)");
+            // istiod with several issuers: "any provider, or every provider verified-or-missing" = allow_missing
+            case REQUIRES_ALL -> {
+              if (eachProviderOrMissing(r.getRequiresAll(), known)) {
+                allowMissing = true;
+              } else {
+                errors.add(field(rAt, "requires_all"), "not supported (expected: istiod's shape, every element "
+                    + "requires_any {provider_name, allow_missing})");
+              }
+            }
+            default -> errors.add(rAt, "not supported (expected: provider_name, allow_missing, "
+                + "allow_missing_or_failed or istiod's requires_all of provider-or-missing)");
           }
         }
         if (providers.isEmpty()) {

@@ -156,7 +156,10 @@ final class SupportedFields {
     allow(JwtHeader.getDescriptor(), "name", "value_prefix");
     allow(JwtClaimToHeader.getDescriptor(), "header_name", "claim_name");
     allow(RequirementRule.getDescriptor(), "match", "requires");
-    allow(JwtRequirement.getDescriptor(), "provider_name", "requires_any", "allow_missing", "allow_missing_or_failed");
+    allow(JwtRequirement.getDescriptor(), "provider_name", "requires_any", "requires_all", "allow_missing",
+        "allow_missing_or_failed");
+    allow(io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementAndList.getDescriptor(),
+        "requirements");
     allow(JwtRequirementOrList.getDescriptor(), "requirements");
     // rbac: rules_stat_prefix, like shadow_rules_stat_prefix, only names stats and metadata keys
     allow(RBAC.getDescriptor(), "rules", "shadow_rules", "shadow_rules_stat_prefix", "rules_stat_prefix");

@@ -156,6 +156,24 @@ class SecurityFiltersParserTest {
     assertThat(jwt.allowMissing()).isFalse();
   }
 
+  /** istiod with several jwtRules: any provider, or every provider verified-or-missing (= allow_missing). */
+  @Test
+  void jwtAuthn_istiodSeveralIssuers_meansAnyProviderOrMissing() {
+    JwtAuthnConfig jwt = (JwtAuthnConfig) parsed(hcm("", jwt("""
+        providers: {origins-0: {local_jwks: {inline_string: "{\\"keys\\": []}"}},
+          origins-1: {local_jwks: {inline_string: "{\\"keys\\": []}"}}},
+        rules: [{match: {prefix: /}, requires: {requires_any: {requirements: [
+          {provider_name: origins-0}, {provider_name: origins-1},
+          {requires_all: {requirements: [
+            {requires_any: {requirements: [{provider_name: origins-0}, {allow_missing: {}}]}},
+            {requires_any: {requirements: [{provider_name: origins-1}, {allow_missing: {}}]}}]}}]}}}]""")))
+        .filterConfigs().get(0);
+
+    assertThat(jwt.requiredAnyOf()).containsExactly("origins-0", "origins-1");
+    assertThat(jwt.allowMissing()).isTrue();
+    assertThat(jwt.allowMissingOrFailed()).isFalse();
+  }
+
   @Test
   void jwtAuthn_remoteJwks_isRejected() {
     assertThat(error(hcm("", jwt("""
@@ -189,9 +207,12 @@ class SecurityFiltersParserTest {
         .isEqualTo(at + "rules: 0 rules not supported (expected: exactly one, matching prefix '/', as istiod emits)");
     assertThat(error(hcm("", jwt(providers + "rules: [{match: {prefix: /}, requires: {requires_all: "
         + "{requirements: [{provider_name: p}, {allow_missing: {}}]}}}]"))))
-        .isEqualTo(at + "rules[0].requires.requires_all: not supported; "
-            + at + "rules[0].requires: not supported (expected: provider_name, requires_any, allow_missing or "
+        .isEqualTo(at + "rules[0].requires: not supported (expected: provider_name, requires_any, allow_missing or "
             + "allow_missing_or_failed)");
+    assertThat(error(hcm("", jwt(providers + "rules: [{match: {prefix: /}, requires: {requires_any: {requirements: "
+        + "[{provider_name: p}, {requires_all: {requirements: [{provider_name: p}]}}]}}}]"))))
+        .isEqualTo(at + "rules[0].requires.requires_any.requirements[1].requires_all: not supported (expected: "
+            + "istiod's shape, every element requires_any {provider_name, allow_missing})");
     assertThat(error(hcm("", jwt(providers + "rules: [{match: {prefix: /}, requires: {provider_name: p}}], "
         + "requirement_map: {x: {provider_name: p}}"))))
         .isEqualTo(at + "requirement_map: not supported");
