@@ -24,9 +24,10 @@ import java.nio.charset.StandardCharsets;
  *       that as UTF-8).
  * </ul>
  *
- * <p>Two deliberate differences from Chromium, both stricter: an invalid escape ({@code %} not followed by two hex
- * digits) is refused instead of passed through, and the hex digits of escapes that are kept are upper-cased (RFC
- * 3986 §6.2.2.1), so {@code %2f} and {@code %2F} compare equal in authorization. {@code merge_slashes} collapses every
+ * <p>Escapes that are kept stay exactly as the client sent them (hex case included), as Envoy forwards them: the
+ * upstream gets the same bytes (signed URLs keep working); a policy on an escaped path must then name the case the
+ * clients use. One deliberate difference from Chromium, stricter: an invalid escape ({@code %} not followed by two
+ * hex digits) is refused instead of passed through. {@code merge_slashes} collapses every
  * run of {@code /} to one (Envoy leaves a path made only of slashes as {@code //}; here it becomes {@code /}).
  *
  * <p>The common clean path costs one scan and returns the same {@code String}.
@@ -211,7 +212,7 @@ final class PathNormalizer {
         if (isUnreserved(value)) {
           out.append((char) value);
         } else {
-          appendEscaped(out, value);
+          out.append(path, i, i + 3); // kept as sent, hex case included (Chromium's canonicalizer, so Envoy)
         }
         i += 3;
         continue;
