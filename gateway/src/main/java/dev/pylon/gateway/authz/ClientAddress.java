@@ -1,7 +1,5 @@
 package dev.pylon.gateway.authz;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /** Address literals as bytes, for RBAC's CIDR matches (the trusted client address is ForwardedHeaders'). */
 public final class ClientAddress {
@@ -26,11 +24,8 @@ public final class ClientAddress {
         }
       }
     }
-    try {
-      return InetAddress.getByName(a).getAddress(); // a literal: no lookup
-    } catch (UnknownHostException | SecurityException e) {
-      return null;
-    }
+    // Netty's parser never resolves a name (InetAddress.getByName would, for strings such as ".:", on the event loop)
+    return io.netty.util.NetUtil.createByteArrayFromIpAddressString(a);
   }
 
   private static boolean isDottedQuad(String a) {

@@ -62,10 +62,27 @@ public final class JwtAuthn {
 
   private final boolean bypassCorsPreflight;
   private final List<Requirement> anyOf;
+  /** Every header a provider of this filter writes (payload, claims): removed from every request first. */
+  private final List<String> sanitize;
 
   private JwtAuthn(boolean bypassCorsPreflight, List<Requirement> anyOf) {
     this.bypassCorsPreflight = bypassCorsPreflight;
     this.anyOf = anyOf;
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+    for (Requirement r : anyOf) {
+      names.addAll(r.sanitize);
+    }
+    this.sanitize = List.copyOf(names);
+  }
+
+  /**
+   * Removes the headers the providers write (forwarded payload, claim headers) so that a client cannot pass its own
+   * "verified" values, whichever requirement verifies and also when the filter is bypassed (CORS preflight).
+   */
+  public void sanitize(JwtRequest request) {
+    for (int i = 0, n = sanitize.size(); i < n; i++) {
+      request.removeHeader(sanitize.get(i));
+    }
   }
 
   /**
@@ -108,12 +125,14 @@ public final class JwtAuthn {
    * @param nowSeconds the current time, epoch seconds
    */
   public Result authenticate(JwtRequest request, long nowSeconds) {
+    sanitize(request);
     if (anyOf.isEmpty()) {
       return Result.OK_NO_PAYLOAD; // no requirement: every request passes (Envoy: no verifier)
     }
-    Map<String, Object> payloads = new LinkedHashMap<>();
     JwtStatus last = JwtStatus.OK;
     for (Requirement r : anyOf) {
+      // each requirement starts afresh: a payload verified by a requirement that then failed must not count
+      Map<String, Object> payloads = new LinkedHashMap<>();
       last = r.verify(request, nowSeconds, payloads);
       if (last == JwtStatus.OK) {
         return payloads.isEmpty() ? Result.OK_NO_PAYLOAD : new Result(JwtStatus.OK, payloads);
@@ -340,9 +359,6 @@ public final class JwtAuthn {
     }
 
     JwtStatus verify(JwtRequest request, long now, Map<String, Object> payloads) {
-      for (int i = 0, n = sanitize.size(); i < n; i++) {
-        request.removeHeader(sanitize.get(i)); // a client must not pass its own "verified" payload or claims
-      }
       List<Location> tokens = extract(request);
       if (tokens.isEmpty()) {
         return allowFailed || allowMissing ? JwtStatus.OK : JwtStatus.MISSING;
@@ -351,7 +367,8 @@ public final class JwtAuthn {
       JwtStatus status = JwtStatus.OK;
       for (int i = tokens.size() - 1; i >= 0; i--) {
         status = verifyOne(tokens.get(i), request, now, payloads);
-        if (status != JwtStatus.OK && !allowFailed && !allowMissing) {
+        // allow_missing tolerates only the absence of tokens: any token present must verify (Envoy)
+        if (status != JwtStatus.OK && !allowFailed) {
           return status;
         }
       }

@@ -100,10 +100,15 @@ final class ExtAuthzHttpCall {
     client.http.request(options)
         .compose(req -> {
           inFlight = req;
+          if (finished) {
+            // the timeout fired while connecting: never send a check nobody waits for (it would hold a breaker slot)
+            req.reset();
+            return io.vertx.core.Future.failedFuture("ext_authz check timed out before it was sent");
+          }
           writeHeaders(request.headers(), req.headers());
-          String authority = flow.view.authority();
-          if (!authority.isEmpty()) {
-            req.authority(flow.proxy.authority(authority));
+          // the downstream request's own parsed authority (client values stay out of the gateway's config caches)
+          if (request.authority() != null) {
+            req.authority(request.authority());
           }
           boolean last = client.countRequest(req);
           if (body != null) {

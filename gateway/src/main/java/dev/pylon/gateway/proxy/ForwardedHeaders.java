@@ -119,7 +119,7 @@ final class ForwardedHeaders {
       case 15 -> is(n, "x-forwarded-for") ? FORWARDED_FOR : envoy(n);
       case 16 -> is(n, "proxy-connection") ? DROP : envoy(n);
       case 17 -> is(n, "transfer-encoding") ? DROP : is(n, "x-forwarded-proto") ? FORWARDED_PROTO : envoy(n);
-      case 23 -> is(n, "x-forwarded-client-cert") ? EDGE_SET : envoy(n); // Envoy sanitizes XFCC by default
+      case 23 -> is(n, "x-forwarded-client-cert") ? DROP : envoy(n); // Envoy SANITIZE (default): always removed
       default -> length > 8 ? envoy(n) : PASS;
     };
   }

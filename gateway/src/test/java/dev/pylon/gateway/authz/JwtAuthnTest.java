@@ -219,11 +219,38 @@ class JwtAuthnTest {
     Req q = new Req().path("/x?access_token=" + valid(RSA), true);
     assertThat(ISTIO.authenticate(q, now()).ok()).isTrue();
     assertThat(q.path).isEqualTo("/x");
-    // a required provider: every token found must verify (with allow_missing Envoy goes by the last one checked)
+    // a required provider: every token found must verify
     JwtAuthn strict = JwtAuthn.compile(new JwtAuthnConfig(
         List.of(Jwts.provider("p", ISS, List.of(), Jwts.jwks(RSA))), List.of("p"), false, false, false));
     Req both = new Req().bearer(valid(RSA)).path("/x?access_token=bad.token.here", true);
     assertThat(strict.authenticate(both, now()).status()).isEqualTo(JwtStatus.HEADER_BAD_JSON);
+  }
+
+  @Test
+  void allowMissing_toleratesNoToken_butEveryTokenPresentMustVerify() {
+    // Istio: "a request with an invalid token is rejected" — a valid token in one place does not launder a forged
+    // one in another (which would otherwise reach the upstream unverified)
+    Req both = new Req().bearer(valid(RSA)).path("/x?access_token=" + valid(Jwts.rsa("forger")), true);
+    JwtAuthn.Result r = ISTIO.authenticate(both, now());
+    assertThat(r.ok()).isFalse();
+    assertThat(r.status().httpStatus()).isEqualTo(401);
+  }
+
+  @Test
+  void headersTheProvidersWrite_areRemovedFromEveryRequest_whicheverProviderVerifies() {
+    RSAKey other = Jwts.rsa("other");
+    JwtAuthn f = JwtAuthn.compile(Jwts.istio(
+        Jwts.provider("a", ISS, List.of(), Jwts.jwks(RSA)),
+        Jwts.provider("b", "https://other.example.com", List.of(), Jwts.jwks(other), List.of(), List.of(),
+            List.of(), false, "x-b-payload", List.of(new ClaimToHeader("x-b-role", "role")))));
+    // provider a verifies; the client's own copies of b's headers must not survive
+    Req forged = new Req().bearer(valid(RSA)).header("x-b-role", "admin").header("x-b-payload", "e30");
+    assertThat(f.authenticate(forged, now()).ok()).isTrue();
+    assertThat(forged.headers).doesNotContainKeys("x-b-role", "x-b-payload");
+    // and without any token at all
+    Req none = new Req().header("x-b-role", "admin");
+    assertThat(f.authenticate(none, now()).ok()).isTrue();
+    assertThat(none.headers).doesNotContainKey("x-b-role");
   }
 
   @Test

@@ -112,6 +112,10 @@ class RbacFilterTest {
     assertThat(ClientAddress.literal("1.2.3.4")).containsExactly(1, 2, 3, 4);
     assertThat(ClientAddress.literal("[2001:db8::1]")).hasSize(16);
     assertThat(ClientAddress.literal("example.com")).isNull(); // never resolved
+    // strings that look like IPv6 to a character filter but would make InetAddress.getByName call the resolver
+    assertThat(ClientAddress.literal(".:")).isNull();
+    assertThat(ClientAddress.literal("..:1")).isNull();
+    assertThat(ClientAddress.literal("::ffff:1.2.3.4")).isNotNull();
     assertThat(ClientAddress.literal("1.2.3.256")).isNull();
     assertThat(ClientAddress.literal("")).isNull();
   }
