@@ -184,7 +184,10 @@ public final class Gateway {
     return vertx.executeBlocking(() -> prepareTls(next), false).compose(tls -> publish(next, tls));
   }
 
-  /** TLS contexts the snapshot needs and the data plane does not have yet. Blocking. */
+  /**
+   * TLS contexts the snapshot needs and the data plane does not have yet, and the compiled security filters.
+   * Blocking.
+   */
   private PreparedTls prepareTls(GatewaySnapshot next) {
     Map<String, ServerTls> servers = new HashMap<>();
     for (ListenerConfig l : next.listeners().values()) {
@@ -202,6 +205,8 @@ public final class Gateway {
         log.error("{}{}", e.getMessage(), b != null && b.tls != null ? " (the listener keeps its previous TLS)" : "");
       }
     }
+    // the security filters too: compiled here, the event loops find them in the cache
+    dev.pylon.gateway.proxy.ProxyHandler.prepare(next);
     return new PreparedTls(servers, upstreamTls.prepare(next));
   }
 

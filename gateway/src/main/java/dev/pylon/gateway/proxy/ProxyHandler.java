@@ -239,4 +239,19 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   String listenerName() {
     return listenerName;
   }
+
+  /**
+   * Compiles the security filters (JWKS parsing, RBAC engines) of every HTTP chain of {@code snapshot} into the shared
+   * cache, so that the event loops only look them up when they first route on it. Called off the event loops, before
+   * the snapshot is published.
+   */
+  public static void prepare(GatewaySnapshot snapshot) {
+    for (dev.pylon.xds.client.ListenerConfig listener : snapshot.listeners().values()) {
+      for (dev.pylon.xds.client.FilterChainConfig chain : listener.filterChains()) {
+        if (chain.http() != null) {
+          CompiledFilters.of(chain.http());
+        }
+      }
+    }
+  }
 }
