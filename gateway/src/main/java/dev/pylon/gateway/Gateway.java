@@ -373,8 +373,14 @@ public final class Gateway {
         limits.requestHeadersTimeout().toMillis(),
         limits.idleTimeout().toMillis(),
         tls || http.codecType() != HttpConnectionManagerConfig.CodecType.HTTP1,
-        http.serverName() == null ? "pylon" : http.serverName());
+        http.serverName() == null ? "pylon" : http.serverName(),
+        // Envoy's HCM stream_idle_timeout (5 min by default); the xDS limits do not carry it yet, a system property
+        // overrides it
+        Long.getLong(STREAM_IDLE_TIMEOUT_PROPERTY, Http1Guard.DEFAULT_STREAM_IDLE_TIMEOUT_MILLIS));
   }
+
+  /** System property (milliseconds) overriding the HTTP/1 {@code stream_idle_timeout} of listeners applied after. */
+  public static final String STREAM_IDLE_TIMEOUT_PROPERTY = "pylon.http1.streamIdleTimeoutMillis";
 
   private Future<Void> unbindAll(String name) {
     List<Future<Void>> closing = new ArrayList<>();

@@ -36,9 +36,17 @@ import java.util.concurrent.TimeUnit;
  * not, and two parsers disagreeing on line ends is how requests are smuggled. Empty lines before a request line are
  * skipped. A refusal that follows pipelined requests still in flight waits until their responses are written (the
  * responses are counted above the HTTP encoder), then goes out and closes. The HTTP/2 preface
- * (h2c prior knowledge) turns the guard off for the connection when the listener speaks h2c; so does a protocol
- * switch: after an {@code Upgrade} or {@code CONNECT} request, later bytes are held until the response starts, and
- * pass unguarded only if it is a {@code 101} (or a 2xx to CONNECT).
+ * (h2c prior knowledge) turns the guard off for the connection when the listener speaks h2c, only as the very first
+ * bytes of the connection (on TLS only when ALPN selected {@code h2}); later it is an unknown method (400). So does a
+ * protocol switch: after an {@code Upgrade} request (without a body), later bytes are held until the response to
+ * that very request starts (responses are counted in order, so one to an earlier pipelined request decides nothing),
+ * and pass unguarded only if it is a {@code 101}; any other answer and the held bytes are read as HTTP/1 again.
+ * {@code CONNECT} is never tunnelled (the gateway answers it): it is an ordinary request head, the bytes after it
+ * stay guarded.
+ *
+ * <p>Envoy's {@code stream_idle_timeout} (default {@link #DEFAULT_STREAM_IDLE_TIMEOUT_MILLIS}): a request in flight
+ * (head or body being read, response awaited or being written) with no bytes read or written for that long is
+ * answered 408 if its response has not started, and the connection is closed.
  */
 public final class Http1Guard extends ChannelDuplexHandler {
 
@@ -51,7 +59,19 @@ public final class Http1Guard extends ChannelDuplexHandler {
       long requestHeadersTimeoutMillis,
       long idleTimeoutMillis,
       boolean h2c,
-      String serverName) {}
+      String serverName,
+      long streamIdleTimeoutMillis) {
+
+    /** With Envoy's default {@code stream_idle_timeout} ({@link #DEFAULT_STREAM_IDLE_TIMEOUT_MILLIS}). */
+    public Settings(int maxHeadBytes, int maxHeadersCount, long requestHeadersTimeoutMillis, long idleTimeoutMillis,
+        boolean h2c, String serverName) {
+      this(maxHeadBytes, maxHeadersCount, requestHeadersTimeoutMillis, idleTimeoutMillis, h2c, serverName,
+          DEFAULT_STREAM_IDLE_TIMEOUT_MILLIS);
+    }
+  }
+
+  /** Envoy's default HCM {@code stream_idle_timeout}: 5 minutes. */
+  public static final long DEFAULT_STREAM_IDLE_TIMEOUT_MILLIS = 300_000;
 
   // Envoy's (balsa) list of methods.
   private static final Set<String> METHODS = Set.of(
@@ -77,7 +97,12 @@ public final class Http1Guard extends ChannelDuplexHandler {
   private int trailerBytes;
   private ScheduledFuture<?> headTimer;
   private ByteBuf held;
-  private boolean connectPending;
+  // the index (1-based, in requestsForwarded) of the Upgrade request whose response decides the switch
+  private long upgradeIndex;
+  // bytes read before the buffer being processed (the HTTP/2 preface is honoured only at offset 0)
+  private long bytesBefore;
+  private long lastStreamActivity;
+  private ScheduledFuture<?> streamCheck;
   private ChannelHandlerContext ctx;
   private long requestsForwarded;
   private long responsesDone;
@@ -98,11 +123,16 @@ public final class Http1Guard extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    lastStreamActivity = System.nanoTime();
+    if (settings.streamIdleTimeoutMillis > 0) {
+      scheduleStreamCheck(settings.streamIdleTimeoutMillis);
+    }
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
     cancelTimer();
+    cancelStreamCheck();
     if (idleCheck != null) {
       idleCheck.cancel(false);
       idleCheck = null;
@@ -120,12 +150,14 @@ public final class Http1Guard extends ChannelDuplexHandler {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     cancelTimer();
+    cancelStreamCheck();
     super.channelInactive(ctx);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastActivity = System.nanoTime();
+    lastStreamActivity = lastActivity;
     if (state == State.PASSTHROUGH) {
       ctx.fireChannelRead(msg);
       return;
@@ -142,9 +174,11 @@ public final class Http1Guard extends ChannelDuplexHandler {
       hold(in);
       return;
     }
+    int n = in.readableBytes();
     try {
       process(ctx, in);
     } finally {
+      bytesBefore += n;
       in.release();
     }
   }
@@ -247,6 +281,8 @@ public final class Http1Guard extends ChannelDuplexHandler {
   /** Gathers head bytes from {@code in[i..end)}; returns where it stopped. */
   private int head(ChannelHandlerContext ctx, ByteBuf in, int i, int end) {
     if (head == null) {
+      // the HTTP/2 preface counts only as the very first bytes of the connection (and on TLS only after ALPN h2)
+      int first = i;
       // empty lines before a request line are skipped (RFC 9112 §2.2)
       while (i < end) {
         byte b = in.getByte(i);
@@ -255,6 +291,8 @@ public final class Http1Guard extends ChannelDuplexHandler {
         }
         i++;
       }
+      prefaceAllowed = settings.h2c && requestsForwarded == 0 && bytesBefore + (first - in.readerIndex()) == 0
+          && i == first && alpnAllowsH2(ctx);
       if (i == end) {
         return i;
       }
@@ -271,7 +309,7 @@ public final class Http1Guard extends ChannelDuplexHandler {
       byte b = in.getByte(i++);
       head.writeByte(b);
       int size = head.readableBytes();
-      if (requestLineEnd < 0 && size >= 4 && settings.h2c && isPrefacePrefix()) {
+      if (requestLineEnd < 0 && size >= 4 && prefaceAllowed && isPrefacePrefix()) {
         if (size >= PREFACE.length) {
           // HTTP/2 with prior knowledge: not ours to parse
           cancelTimer();
@@ -312,6 +350,14 @@ public final class Http1Guard extends ChannelDuplexHandler {
     return i;
   }
 
+  private boolean prefaceAllowed;
+
+  /** Plaintext: h2c (prior knowledge) is up to the listener; TLS: only when ALPN selected {@code h2}. */
+  private static boolean alpnAllowsH2(ChannelHandlerContext ctx) {
+    io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+    return ssl == null || "h2".equals(ssl.applicationProtocol());
+  }
+
   private boolean isPrefacePrefix() {
     int n = Math.min(head.readableBytes(), PREFACE.length);
     for (int k = 0; k < n; k++) {
@@ -333,11 +379,31 @@ public final class Http1Guard extends ChannelDuplexHandler {
       return;
     }
     requestsForwarded++;
+    if (counter == null) {
+      // the response counter must be in place before the first request can be answered (a local reply is written
+      // while the head is being read): Vert.x sets the HTTP/1 handlers up on the first bytes, so the method and its
+      // space (never the HTTP/2 preface) go first, then the counter goes in, then the rest of the head
+      watchResponses(ctx);
+      int sp = h.indexOf(h.readerIndex(), h.writerIndex(), (byte) ' ');
+      if (counter == null && sp > h.readerIndex()) {
+        int n = sp + 1 - h.readerIndex();
+        ctx.fireChannelRead(h.retainedSlice(h.readerIndex(), n));
+        h.skipBytes(n);
+        watchResponses(ctx);
+      }
+    }
+    boolean switching = v.switching && counter != null;
+    if (switching) {
+      // the bytes after an Upgrade head are held until the response to this very request is written: a 101 turns
+      // the guard off, anything else and they are read as HTTP/1 again (responses to earlier requests decide nothing).
+      // Set before the head goes on, in case it is answered at once.
+      state = State.AWAIT_SWITCH;
+      upgradeIndex = requestsForwarded;
+    }
     ctx.fireChannelRead(h);
     watchResponses(ctx);
-    if (v.switching) {
-      state = State.AWAIT_SWITCH;
-      connectPending = v.connect;
+    if (switching) {
+      midBody = false; // AWAIT_SWITCH, or already decided
     } else if (v.chunked) {
       state = State.CHUNK_SIZE;
       midBody = true;
@@ -474,7 +540,9 @@ public final class Http1Guard extends ChannelDuplexHandler {
       }
       chunked = true;
     }
-    boolean switching = connect || (upgrade && connectionUpgrade && http11);
+    // CONNECT is never tunnelled (the gateway answers it), so it switches nothing: the bytes after it stay guarded.
+    // An Upgrade request with a body is not a switch candidate either (its body would be held, then misread).
+    boolean switching = !connect && upgrade && connectionUpgrade && http11 && !chunked && length == 0;
     return new Verdict(0, chunked, length, switching, connect);
   }
 
@@ -646,40 +714,42 @@ public final class Http1Guard extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-    if (state == State.AWAIT_SWITCH && msg instanceof ByteBuf out && out.readableBytes() >= 12
-        && out.getByte(out.readerIndex()) == 'H') {
-      String start = out.toString(out.readerIndex(), 12, StandardCharsets.ISO_8859_1);
-      if (start.startsWith("HTTP/1.")) {
-        char d = start.charAt(9);
-        boolean switched = start.startsWith("101", 9) || (connectPending && d == '2');
-        super.write(ctx, msg, promise);
-        ByteBuf h = held;
-        held = null;
-        if (switched) {
-          state = State.PASSTHROUGH;
-          if (idleCheck != null) {
-            // the switched protocol gets Vert.x's idle handling back
-            ctx.pipeline().addAfter(ctx.name(), "idle", new io.netty.handler.timeout.IdleStateHandler(0, 0,
-                settings.idleTimeoutMillis, TimeUnit.MILLISECONDS));
-          }
-          if (h != null) {
-            ctx.fireChannelRead(h);
-          }
-          ctx.pipeline().remove(this);
-        } else {
-          state = State.HEAD;
-          if (h != null) {
-            try {
-              process(ctx, h);
-            } finally {
-              h.release();
-            }
-          }
+    lastStreamActivity = System.nanoTime();
+    super.write(ctx, msg, promise);
+  }
+
+  /**
+   * The response to the Upgrade request awaiting its switch has started ({@code status}), on its way to the encoder.
+   * Called once the response object has been passed on.
+   */
+  private void upgradeAnswered(int status) {
+    ByteBuf h = held;
+    held = null;
+    upgradeIndex = 0;
+    if (status == 101) {
+      state = State.PASSTHROUGH;
+      cancelStreamCheck();
+      if (idleCheck != null) {
+        // the switched protocol gets Vert.x's idle handling back
+        ctx.pipeline().addAfter(ctx.name(), "idle", new io.netty.handler.timeout.IdleStateHandler(0, 0,
+            settings.idleTimeoutMillis, TimeUnit.MILLISECONDS));
+      }
+      if (h != null) {
+        ctx.fireChannelRead(h);
+      }
+      ctx.pipeline().remove(this);
+    } else {
+      state = State.HEAD;
+      if (h != null) {
+        int n = h.readableBytes();
+        try {
+          process(ctx, h);
+        } finally {
+          bytesBefore += n;
+          h.release();
         }
-        return;
       }
     }
-    super.write(ctx, msg, promise);
   }
 
   /**
@@ -722,6 +792,58 @@ public final class Http1Guard extends ChannelDuplexHandler {
     }
   }
 
+  private void scheduleStreamCheck(long millis) {
+    streamCheck = ctx.executor().schedule(this::streamCheck, Math.max(1, millis), TimeUnit.MILLISECONDS);
+  }
+
+  private void cancelStreamCheck() {
+    if (streamCheck != null) {
+      streamCheck.cancel(false);
+      streamCheck = null;
+    }
+  }
+
+  /**
+   * Envoy's {@code stream_idle_timeout} for HTTP/1: a request in flight (its head being read, its body being read, or
+   * its response awaited or being written) with no bytes read or written for that long is ended: answered 408 if no
+   * response has started, the connection closed either way.
+   */
+  private void streamCheck() {
+    streamCheck = null;
+    boolean refusing = state == State.FAILED && pendingStatus != 0; // a refusal waiting on earlier responses
+    if ((state == State.FAILED && !refusing) || state == State.PASSTHROUGH || !ctx.channel().isActive()) {
+      return;
+    }
+    long timeout = settings.streamIdleTimeoutMillis;
+    boolean active = responsesDone < requestsForwarded || head != null || midBody || state == State.AWAIT_SWITCH;
+    long idleFor = (System.nanoTime() - lastStreamActivity) / 1_000_000;
+    if (!active || idleFor < timeout) {
+      scheduleStreamCheck(active ? timeout - idleFor : timeout);
+      return;
+    }
+    if (refusing) {
+      pendingStatus = 0;
+      ctx.close(); // the responses the refusal waits for have stalled
+      return;
+    }
+    state = State.FAILED;
+    cancelTimer();
+    if (head != null) {
+      head.release();
+      head = null;
+    }
+    if (held != null) {
+      held.release();
+      held = null;
+    }
+    pendingStatus = 0;
+    if (responsesStarted > responsesDone) {
+      ctx.close(); // a response is half written: reset
+    } else {
+      answer(408, "stream timeout");
+    }
+  }
+
   /** Sees each response end on its way to the encoder (interim 1xx responses do not count). */
   private final class ResponseCounter extends io.netty.channel.ChannelOutboundHandlerAdapter {
     @Override
@@ -729,10 +851,21 @@ public final class Http1Guard extends ChannelDuplexHandler {
       boolean interim = msg instanceof io.netty.handler.codec.http.HttpResponse r && r.status().codeClass()
           == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL;
       boolean last = msg instanceof io.netty.handler.codec.http.LastHttpContent;
-      if (msg instanceof io.netty.handler.codec.http.HttpResponse && !interim) {
-        responsesStarted++;
+      int decides = 0;
+      if (msg instanceof io.netty.handler.codec.http.HttpResponse r) {
+        // responses go out in request order: this one answers request responsesDone + 1
+        if (state == State.AWAIT_SWITCH && upgradeIndex == responsesDone + 1
+            && (r.status().code() == 101 || !interim)) {
+          decides = r.status().code();
+        }
+        if (!interim) {
+          responsesStarted++;
+        }
       }
       super.write(c, msg, promise);
+      if (decides != 0) {
+        upgradeAnswered(decides);
+      }
       if (last && !interim) {
         lastActivity = System.nanoTime();
         responsesDone++;
