@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.pylon.gateway.testing.ConfigDir;
 import dev.pylon.gateway.testing.Upstream;
 import dev.pylon.tls.Pem;
 import dev.pylon.xds.client.NodeIdentity;
@@ -20,7 +21,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.time.Duration;
@@ -131,36 +131,10 @@ class RequestSecurityEndToEndTest {
           http:
           - route: [{destination: {host: web.shop.svc.cluster.local, port: {number: 80}}}]
         ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: web, namespace: shop}
-        spec:
-          hosts: [web.shop.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{number: 80, name: http, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: claims, namespace: shop}
-        spec:
-          hosts: [claims.shop.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{number: 80, name: http, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: ext-authz, namespace: shop}
-        spec:
-          hosts: [ext-authz.shop.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{number: 8000, name: http, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        """.formatted(web.port(), claims.port(), authz.actualPort()));
+        """ + ConfigDir.documents(
+        ConfigDir.serviceEntry("web", "shop", "web.shop.svc.cluster.local", 80, web.port()),
+        ConfigDir.serviceEntry("claims", "shop", "claims.shop.svc.cluster.local", 80, claims.port()),
+        ConfigDir.serviceEntry("ext-authz", "shop", "ext-authz.shop.svc.cluster.local", 8000, authz.actualPort())));
     write("security.yaml", """
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy
@@ -519,9 +493,7 @@ class RequestSecurityEndToEndTest {
   }
 
   private void write(String name, String yaml) throws IOException {
-    Path tmp = Files.createTempFile(config.getParent(), "pylon", ".tmp");
-    Files.writeString(tmp, yaml, UTF_8);
-    Files.move(tmp, config.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    ConfigDir.write(config, name, yaml);
   }
 
   private int port(int configured) {

@@ -5,6 +5,7 @@ import static dev.pylon.gateway.testing.Jwts.now;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.RSAKey;
+import dev.pylon.gateway.testing.ConfigDir;
 import dev.pylon.gateway.testing.Http;
 import dev.pylon.gateway.testing.Http.Response;
 import dev.pylon.gateway.testing.Jwts;
@@ -64,37 +65,10 @@ class SecurityEndToEndTest {
           - port: {number: 8080, name: http, protocol: HTTP}
             hosts: ["*"]
         """);
-    write("services.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: web, namespace: default}
-        spec:
-          hosts: [web.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{number: 80, name: http, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: admin, namespace: default}
-        spec:
-          hosts: [admin.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{number: 80, name: http, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: authz, namespace: default}
-        spec:
-          hosts: [authz.default.svc.cluster.local]
-          location: MESH_INTERNAL
-          resolution: STATIC
-          ports: [{number: 8000, name: http, protocol: HTTP}]
-          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
-        """.formatted(web.port(), admin.port(), authz.actualPort()));
+    write("services.yaml", ConfigDir.documents(
+        ConfigDir.serviceEntry("web", "default", "web.default.svc.cluster.local", 80, web.port()),
+        ConfigDir.serviceEntry("admin", "default", "admin.default.svc.cluster.local", 80, admin.port()),
+        ConfigDir.serviceEntry("authz", "default", "authz.default.svc.cluster.local", 8000, authz.actualPort())));
     write("routes.yaml", """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
@@ -166,7 +140,7 @@ class SecurityEndToEndTest {
   }
 
   static void write(String name, String text) throws Exception {
-    Files.writeString(config.resolve(name), text);
+    ConfigDir.write(config, name, text);
   }
 
   @AfterAll
