@@ -14,7 +14,6 @@ import dev.pylon.xds.client.NodeIdentity;
 import dev.pylon.xds.server.ControlPlaneConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
